@@ -1,0 +1,86 @@
+#!/usr/bin/env node
+import { parseArgs } from 'node:util';
+import { ConfigError, formatIssue, loadConfigFile } from './config/load.ts';
+import { startGateway } from './server/start.ts';
+
+const USAGE = `Usage:
+  switchyard serve --config FILE      start the gateway (SIGHUP or a file change reloads the config)
+  switchyard validate FILE            check a config; prints every error with its path
+  switchyard demo                     start fake upstreams and the gateway, show a few decisions
+`;
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  switch (command) {
+    case 'serve':
+      return serve(rest);
+    case 'validate':
+      return validate(rest);
+    case 'demo': {
+      const { runDemo } = await import('./demo.ts');
+      return runDemo();
+    }
+    default:
+      process.stderr.write(USAGE);
+      return command === undefined || command === '--help' || command === 'help' ? 0 : 2;
+  }
+}
+
+async function serve(args: string[]): Promise<number> {
+  const { values } = parseArgs({ args, options: { config: { type: 'string', short: 'c' } } });
+  if (!values.config) {
+    process.stderr.write(USAGE);
+    return 2;
+  }
+  let running: Awaited<ReturnType<typeof startGateway>>;
+  try {
+    running = await startGateway({ configPath: values.config, watchConfig: true });
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`${error.message}\n`);
+      return 1;
+    }
+    throw error;
+  }
+  running.gateway.logger.info({ url: running.url, generation: running.gateway.snapshot.generation }, 'switchyard listening');
+  process.on('SIGHUP', () => void running.reload());
+  const shutdown = (signal: string) => {
+    running.gateway.logger.info({ signal }, 'draining');
+    void running.close().then(() => process.exit(0));
+  };
+  process.once('SIGTERM', () => shutdown('SIGTERM'));
+  process.once('SIGINT', () => shutdown('SIGINT'));
+  return new Promise<number>(() => {});
+}
+
+async function validate(args: string[]): Promise<number> {
+  const [file] = args;
+  if (!file) {
+    process.stderr.write(USAGE);
+    return 2;
+  }
+  try {
+    const loaded = await loadConfigFile(file);
+    const { compileSnapshot } = await import('./config/compile.ts');
+    const { PoolRegistry } = await import('./forward/pools.ts');
+    const pools = new PoolRegistry();
+    compileSnapshot(loaded, { pools, generation: 0 });
+    await pools.closeAll();
+    process.stdout.write(`${file}: ok\n`);
+    return 0;
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    for (const issue of error.issues) process.stderr.write(`${formatIssue(issue)}\n`);
+    return 1;
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    process.stderr.write(`switchyard: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exitCode = 1;
+  },
+);

@@ -1,0 +1,110 @@
+import { z } from 'zod';
+
+/**
+ * The configuration schema (DESIGN §8). One zod schema validates the YAML and also yields the JSON
+ * Schema for editors (`schema/switchyard.schema.json`, kept in sync by a test). Keys are snake_case.
+ */
+
+export const PROVIDER_KINDS = [
+  'openai',
+  'azure-openai',
+  'mistral',
+  'ollama',
+  'vllm',
+  'openai-compatible',
+  'anthropic',
+] as const;
+export type ProviderKind = (typeof PROVIDER_KINDS)[number];
+
+const name = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, 'must be lower-case letters, digits, "-" or "_" (max 63)');
+
+const httpUrl = z.url({ protocol: /^https?$/, error: 'Invalid URL' });
+
+const listen = z
+  .string()
+  .regex(/^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):\d{1,5}$/, 'must be host:port, e.g. 127.0.0.1:8080');
+
+const price = z.strictObject({
+  input: z.number().nonnegative().describe('USD per million input tokens'),
+  output: z.number().nonnegative().describe('USD per million output tokens'),
+});
+
+export const circuitBreakerSchema = z.strictObject({
+  failure_threshold: z.int().min(1).default(5).describe('consecutive failures that open the breaker'),
+  cooldown_ms: z.int().min(1).default(30_000).describe('how long it stays open before a half-open probe'),
+});
+
+export const providerSchema = z
+  .strictObject({
+    name,
+    kind: z.enum(PROVIDER_KINDS),
+    base_url: httpUrl.optional().describe('defaults per kind where the API has a well-known endpoint'),
+    api_key: z.string().optional().describe('use $ENV_NAME; never written in the file'),
+    api_version: z.string().optional().describe('azure-openai: the api-version query parameter'),
+    headers: z.record(z.string(), z.string()).default({}),
+    models: z.array(z.string().min(1)).default([]).describe('models this provider serves; empty = any'),
+    timeout_ms: z.int().min(1).default(60_000).describe('time to response headers for one attempt'),
+    max_connections: z.int().min(1).default(128),
+    pricing: z.record(z.string(), price).default({}),
+    circuit_breaker: circuitBreakerSchema.prefault({}),
+  })
+  .superRefine((provider, ctx) => {
+    const needsUrl = provider.kind === 'azure-openai' || provider.kind === 'vllm' || provider.kind === 'openai-compatible';
+    if (needsUrl && !provider.base_url) {
+      ctx.addIssue({ code: 'custom', path: ['base_url'], message: `required for kind ${provider.kind}` });
+    }
+    if (provider.kind === 'azure-openai' && !provider.api_version) {
+      ctx.addIssue({ code: 'custom', path: ['api_version'], message: 'required for kind azure-openai' });
+    }
+  });
+
+export const serverSchema = z.strictObject({
+  listen: listen.default('127.0.0.1:8080'),
+  max_body_bytes: z.int().min(1024).default(10 * 1024 * 1024),
+  request_timeout_ms: z.int().min(1).default(120_000).describe('deadline for the whole fallback chain'),
+  stream_idle_timeout_ms: z.int().min(1).default(60_000).describe('longest silence allowed inside a stream'),
+  drain_timeout_ms: z.int().min(0).default(10_000).describe('graceful shutdown: time for in-flight requests'),
+});
+
+export const loggingSchema = z.strictObject({
+  level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  file: z.string().optional().describe('write logs here instead of stdout'),
+});
+
+export const tracingSchema = z.strictObject({
+  otlp_endpoint: httpUrl.optional().describe('OTLP/HTTP traces endpoint; tracing is off when absent'),
+  service_name: z.string().default('switchyard'),
+});
+
+export const routingSchema = z.strictObject({
+  default: z.string().optional().describe('provider/model or alias used when nothing else decides'),
+});
+
+export const configSchema = z
+  .strictObject({
+    version: z.literal(1),
+    server: serverSchema.prefault({}),
+    logging: loggingSchema.prefault({}),
+    tracing: tracingSchema.prefault({}),
+    admin: z.strictObject({ keys: z.array(z.string().min(1)).default([]) }).prefault({}),
+    providers: z.array(providerSchema).min(1),
+    models: z
+      .record(z.string(), z.array(z.string().min(1)).min(1))
+      .default({})
+      .describe('aliases: an ordered list of provider/model targets, first is primary'),
+    routing: routingSchema.prefault({}),
+  })
+  .superRefine((config, ctx) => {
+    const seen = new Set<string>();
+    config.providers.forEach((provider, index) => {
+      if (seen.has(provider.name)) {
+        ctx.addIssue({ code: 'custom', path: ['providers', index, 'name'], message: `duplicate provider "${provider.name}"` });
+      }
+      seen.add(provider.name);
+    });
+  });
+
+export type SwitchyardConfig = z.infer<typeof configSchema>;
+export type ProviderConfig = z.infer<typeof providerSchema>;

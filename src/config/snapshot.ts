@@ -1,0 +1,40 @@
+import type { Pool } from 'undici';
+import type { ProviderProfile } from '../providers/profiles.ts';
+import type { Target } from '../routing/target.ts';
+import type { ProviderConfig, SwitchyardConfig } from './schema.ts';
+
+/**
+ * The compiled, immutable runtime form of a validated config (DESIGN §4, STYLE §7). Requests
+ * capture one snapshot when they start and use only it; a reload builds a new one and swaps the
+ * reference.
+ */
+export interface ProviderRuntime {
+  readonly name: string;
+  readonly config: ProviderConfig;
+  readonly profile: ProviderProfile;
+  /** Path prefix of the base URL (e.g. `/v1`), without a trailing slash. */
+  readonly basePath: string;
+  readonly pool: Pool;
+  /** Auth and configured extra headers, computed once. */
+  readonly headers: Readonly<Record<string, string>>;
+  /** Models this provider serves; empty means it accepts any model named as `provider/model`. */
+  readonly models: ReadonlySet<string>;
+}
+
+export interface Snapshot {
+  /** Increases with every successful load; reported on /readyz and in logs. */
+  readonly generation: number;
+  readonly loadedAt: Date;
+  readonly source: string;
+  readonly config: SwitchyardConfig;
+  readonly secrets: ReadonlySet<string>;
+  readonly providers: ReadonlyMap<string, ProviderRuntime>;
+  /**
+   * Every name a client may put in `model`: aliases, bare model names, and `provider/model`, each
+   * mapped to its ordered targets. One lookup per request.
+   */
+  readonly modelIndex: ReadonlyMap<string, readonly Target[]>;
+  readonly defaultTargets: readonly Target[] | null;
+  /** The `/v1/models` response body, serialized once. */
+  readonly modelListJson: string;
+}

@@ -1,0 +1,179 @@
+import { errors as undiciErrors } from 'undici';
+import type { ProviderRuntime } from '../config/snapshot.ts';
+import type { Operation } from '../providers/profiles.ts';
+import type { Target } from '../routing/target.ts';
+import { parseRetryAfter } from './target-health.ts';
+
+/**
+ * One request to one target. Decides only what happened; whether to fall back is the chain's call,
+ * guided by `retryable`. For streams, the first chunk is read before the attempt counts as a
+ * success, so a connection that dies before sending anything can still fall back.
+ */
+export interface AttemptRequest {
+  provider: ProviderRuntime;
+  target: Target;
+  op: Operation;
+  body: string;
+  headers: Record<string, string>;
+  stream: boolean;
+  signal: AbortSignal;
+}
+
+export type FailureOutcome = 'http_error' | 'timeout' | 'connect_error' | 'reset' | 'invalid_response' | 'aborted';
+
+export interface AttemptFailure {
+  ok: false;
+  outcome: FailureOutcome;
+  status: number;
+  message: string;
+  /** Another target might succeed. */
+  retryable: boolean;
+  /** Counts toward the target's circuit breaker (a 429 or a client-caused 4xx does not). */
+  breakerFailure: boolean;
+  retryAfterMs: number | undefined;
+  /** The upstream's error body when it sent one, to pass on if this is the last attempt. */
+  upstreamBody: Buffer | undefined;
+}
+
+export interface JsonSuccess {
+  ok: true;
+  kind: 'json';
+  status: number;
+  body: Buffer;
+  json: unknown;
+}
+
+export interface StreamSuccess {
+  ok: true;
+  kind: 'stream';
+  status: number;
+  contentType: string;
+  first: Buffer;
+  rest: AsyncIterator<Buffer>;
+  /** Stops reading the upstream body and releases the connection. */
+  cancel(): void;
+}
+
+export type AttemptResult = JsonSuccess | StreamSuccess | AttemptFailure;
+
+export async function sendAttempt(req: AttemptRequest): Promise<AttemptResult> {
+  const { provider } = req;
+  let response: Awaited<ReturnType<typeof provider.pool.request>>;
+  try {
+    response = await provider.pool.request({
+      method: 'POST',
+      path: provider.profile.path(req.op, provider.basePath, req.target.model, provider.config.api_version),
+      headers: { ...provider.headers, ...req.headers },
+      body: req.body,
+      signal: req.signal,
+    });
+  } catch (error) {
+    return failureFromError(error, req.signal);
+  }
+
+  const { statusCode, headers, body } = response;
+  if (statusCode >= 400) {
+    const upstreamBody = await readAll(body).catch(() => undefined);
+    return httpFailure(statusCode, headers['retry-after'], upstreamBody);
+  }
+
+  if (!req.stream) {
+    let raw: Buffer;
+    try {
+      raw = await readAll(body);
+    } catch (error) {
+      return failureFromError(error, req.signal);
+    }
+    try {
+      return { ok: true, kind: 'json', status: statusCode, body: raw, json: JSON.parse(raw.toString('utf8')) };
+    } catch {
+      return invalidResponse('upstream answered with a body that is not valid JSON');
+    }
+  }
+
+  const contentType = String(headers['content-type'] ?? '');
+  if (!contentType.startsWith('text/event-stream')) {
+    body.destroy();
+    return invalidResponse(`upstream answered a stream request with ${contentType || 'no content type'}`);
+  }
+  const iterator = body[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+  try {
+    const first = await iterator.next();
+    if (first.done) return invalidResponse('upstream closed the stream before sending any event');
+    return {
+      ok: true,
+      kind: 'stream',
+      status: statusCode,
+      contentType,
+      first: first.value,
+      rest: iterator,
+      cancel: () => body.destroy(),
+    };
+  } catch (error) {
+    return failureFromError(error, req.signal);
+  }
+}
+
+async function readAll(body: AsyncIterable<Buffer>): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of body) chunks.push(chunk);
+  return chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks);
+}
+
+function httpFailure(status: number, retryAfter: string | string[] | undefined, upstreamBody: Buffer | undefined): AttemptFailure {
+  // 401/403 from an upstream mean *our* credentials for it are wrong: another provider may work.
+  const providerSide = status === 408 || status === 429 || status >= 500 || status === 401 || status === 403;
+  return {
+    ok: false,
+    outcome: 'http_error',
+    status,
+    message: upstreamMessage(upstreamBody) ?? `upstream answered HTTP ${status}`,
+    retryable: providerSide,
+    breakerFailure: providerSide && status !== 429,
+    retryAfterMs: parseRetryAfter(retryAfter),
+    upstreamBody,
+  };
+}
+
+/** The message from an OpenAI- or Anthropic-shaped error body, if there is one. */
+function upstreamMessage(body: Buffer | undefined): string | undefined {
+  if (!body || body.length === 0 || body.length > 64 * 1024) return undefined;
+  try {
+    const parsed = JSON.parse(body.toString('utf8')) as { error?: { message?: unknown } };
+    return typeof parsed.error?.message === 'string' ? parsed.error.message : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function invalidResponse(message: string): AttemptFailure {
+  return {
+    ok: false,
+    outcome: 'invalid_response',
+    status: 502,
+    message,
+    retryable: true,
+    breakerFailure: true,
+    retryAfterMs: undefined,
+    upstreamBody: undefined,
+  };
+}
+
+function failureFromError(error: unknown, signal: AbortSignal): AttemptFailure {
+  const base = { ok: false as const, retryAfterMs: undefined, upstreamBody: undefined };
+  if (signal.aborted) {
+    return { ...base, outcome: 'aborted', status: 499, message: 'request aborted', retryable: false, breakerFailure: false };
+  }
+  if (
+    error instanceof undiciErrors.HeadersTimeoutError ||
+    error instanceof undiciErrors.BodyTimeoutError ||
+    error instanceof undiciErrors.ConnectTimeoutError
+  ) {
+    return { ...base, outcome: 'timeout', status: 504, message: 'upstream timed out', retryable: true, breakerFailure: true };
+  }
+  const code = (error as { code?: string }).code;
+  if (code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'EAI_AGAIN' || code === 'EHOSTUNREACH') {
+    return { ...base, outcome: 'connect_error', status: 502, message: 'could not connect to upstream', retryable: true, breakerFailure: true };
+  }
+  return { ...base, outcome: 'reset', status: 502, message: 'upstream connection failed', retryable: true, breakerFailure: true };
+}

@@ -1,0 +1,124 @@
+import type { ProviderRuntime, Snapshot } from '../config/snapshot.ts';
+import { errors, type GatewayError } from '../errors.ts';
+import type { Operation } from '../providers/profiles.ts';
+import type { Target } from '../routing/target.ts';
+import { type AttemptFailure, type FailureOutcome, type JsonSuccess, type StreamSuccess, sendAttempt } from './attempt.ts';
+import type { TargetHealth } from './target-health.ts';
+
+/**
+ * The fallback chain: try each target in order until one answers. A target is skipped while its
+ * breaker is open or a Retry-After cooldown runs. Fallback happens only before anything reached the
+ * client — the chain returns as soon as a target succeeds (for streams: sent its first chunk), and
+ * the caller commits to it.
+ */
+export type AttemptOutcome = 'ok' | FailureOutcome | 'skipped_circuit_open' | 'skipped_cooldown';
+
+export interface AttemptRecord {
+  target: string;
+  outcome: AttemptOutcome;
+  status: number | undefined;
+  durationMs: number;
+}
+
+export interface ChainRequest {
+  snapshot: Snapshot;
+  health: TargetHealth;
+  targets: readonly Target[];
+  op: Operation;
+  /** Builds the upstream body for a target (model substituted, translated for its wire API). */
+  encodeBody(target: Target, provider: ProviderRuntime): string;
+  headers: Record<string, string>;
+  stream: boolean;
+  /** Aborts on client disconnect or deadline. */
+  signal: AbortSignal;
+  /** Aborts on the deadline only, to tell the two apart. */
+  deadline: AbortSignal;
+  onAttempt?(record: AttemptRecord): void;
+}
+
+type Success = (JsonSuccess | StreamSuccess) & { target: Target; provider: ProviderRuntime; attempts: AttemptRecord[] };
+export type ChainResult = Success;
+
+/** Every target failed or was skipped. */
+export class ChainFailure extends Error {
+  constructor(
+    readonly error: GatewayError,
+    readonly attempts: AttemptRecord[],
+    readonly clientGone: boolean,
+  ) {
+    super(error.message);
+  }
+}
+
+export async function forwardWithFallback(req: ChainRequest): Promise<ChainResult> {
+  const attempts: AttemptRecord[] = [];
+  const record = (entry: AttemptRecord) => {
+    attempts.push(entry);
+    req.onAttempt?.(entry);
+  };
+  let lastFailure: AttemptFailure | undefined;
+  let soonestRetryMs: number | undefined;
+
+  for (const target of req.targets) {
+    if (req.signal.aborted) break;
+    const provider = req.snapshot.providers.get(target.provider);
+    if (!provider) continue;
+    const breakerSettings = {
+      failureThreshold: provider.config.circuit_breaker.failure_threshold,
+      cooldownMs: provider.config.circuit_breaker.cooldown_ms,
+    };
+    const availability = req.health.acquire(target.key, breakerSettings);
+    if (!availability.available) {
+      soonestRetryMs = Math.min(soonestRetryMs ?? Number.POSITIVE_INFINITY, availability.retryAfterMs);
+      record({
+        target: target.key,
+        outcome: availability.reason === 'cooldown' ? 'skipped_cooldown' : 'skipped_circuit_open',
+        status: undefined,
+        durationMs: 0,
+      });
+      continue;
+    }
+
+    const started = performance.now();
+    const result = await sendAttempt({
+      provider,
+      target,
+      op: req.op,
+      body: req.encodeBody(target, provider),
+      headers: req.headers,
+      stream: req.stream,
+      signal: req.signal,
+    });
+    const durationMs = performance.now() - started;
+
+    if (result.ok) {
+      req.health.success(target.key);
+      record({ target: target.key, outcome: 'ok', status: result.status, durationMs });
+      return { ...result, target, provider, attempts };
+    }
+
+    record({ target: target.key, outcome: result.outcome, status: result.status, durationMs });
+    if (result.breakerFailure) req.health.failure(target.key, breakerSettings);
+    else req.health.release(target.key);
+    if (result.retryAfterMs !== undefined) req.health.coolDown(target.key, result.retryAfterMs);
+    lastFailure = result;
+    if (!result.retryable) break;
+  }
+
+  throw chainFailure(req, attempts, lastFailure, soonestRetryMs);
+}
+
+function chainFailure(
+  req: ChainRequest,
+  attempts: AttemptRecord[],
+  last: AttemptFailure | undefined,
+  soonestRetryMs: number | undefined,
+): ChainFailure {
+  if (req.deadline.aborted) return new ChainFailure(errors.deadlineExceeded(), attempts, false);
+  if (req.signal.aborted) return new ChainFailure(errors.deadlineExceeded(), attempts, true);
+  if (!last) {
+    const seconds = soonestRetryMs === undefined ? undefined : Math.max(1, Math.ceil(soonestRetryMs / 1000));
+    return new ChainFailure(errors.noTargetAvailable(seconds), attempts, false);
+  }
+  return new ChainFailure(errors.upstreamFailed(last.status, last.message), attempts, false);
+}

@@ -1,0 +1,47 @@
+import { Pool } from 'undici';
+
+/**
+ * Keep-alive connection pools, one per upstream origin, shared across config snapshots so that a
+ * reload does not drop warm connections. After a swap, pools the new snapshot no longer uses are
+ * closed gracefully: undici's `close()` lets in-flight requests finish first.
+ */
+export interface PoolOptions {
+  connections: number;
+  headersTimeoutMs: number;
+  bodyTimeoutMs: number;
+}
+
+export class PoolRegistry {
+  readonly #pools = new Map<string, Pool>();
+
+  get(origin: string, options: PoolOptions): Pool {
+    const key = `${origin}|${options.connections}|${options.headersTimeoutMs}|${options.bodyTimeoutMs}`;
+    let pool = this.#pools.get(key);
+    if (!pool) {
+      pool = new Pool(origin, {
+        connections: options.connections,
+        headersTimeout: options.headersTimeoutMs,
+        bodyTimeout: options.bodyTimeoutMs,
+        keepAliveTimeout: 30_000,
+        pipelining: 1,
+      });
+      this.#pools.set(key, pool);
+    }
+    return pool;
+  }
+
+  /** Closes every pool not in `inUse`; returns when their in-flight requests have finished. */
+  async retainOnly(inUse: ReadonlySet<Pool>): Promise<void> {
+    const closing: Promise<void>[] = [];
+    for (const [key, pool] of this.#pools) {
+      if (inUse.has(pool)) continue;
+      this.#pools.delete(key);
+      closing.push(pool.close());
+    }
+    await Promise.allSettled(closing);
+  }
+
+  async closeAll(): Promise<void> {
+    await this.retainOnly(new Set());
+  }
+}

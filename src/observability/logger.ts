@@ -1,0 +1,24 @@
+import pino, { type Logger } from 'pino';
+import type { SwitchyardConfig } from '../config/schema.ts';
+
+export type { Logger } from 'pino';
+
+/**
+ * Credentials may arrive in these places; pino removes them before a line is written. Request and
+ * response bodies are never logged.
+ */
+const REDACT_PATHS = [
+  'req.headers.authorization',
+  'req.headers["x-api-key"]',
+  'req.headers["api-key"]',
+  'headers.authorization',
+  'headers["x-api-key"]',
+  'headers["api-key"]',
+  'api_key',
+  '*.api_key',
+];
+
+export function createLogger(config: SwitchyardConfig['logging'], destination?: pino.DestinationStream): Logger {
+  const dest = destination ?? (config.file ? pino.destination({ dest: config.file, sync: false, mkdir: true }) : pino.destination(1));
+  return pino({ level: config.level, base: undefined, redact: { paths: REDACT_PATHS, censor: '[redacted]' } }, dest);
+}

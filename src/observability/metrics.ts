@@ -1,0 +1,76 @@
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { BreakerState } from '../forward/circuit-breaker.ts';
+
+/**
+ * Prometheus metrics. Every label value comes from the config (provider, model, decided_by) or a
+ * small fixed set (status class, outcome), never from a tenant-supplied value, so label
+ * cardinality stays bounded. One registry per gateway instance so tests can run several.
+ */
+const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120];
+const BREAKER_VALUE: Record<BreakerState, number> = { closed: 0, half_open: 1, open: 2 };
+
+export class Metrics {
+  readonly registry = new Registry();
+
+  readonly requests = new Counter({
+    name: 'switchyard_requests_total',
+    help: 'Requests answered, by endpoint, chosen provider/model, deciding step and HTTP status',
+    labelNames: ['endpoint', 'provider', 'model', 'decided_by', 'status'] as const,
+    registers: [this.registry],
+  });
+
+  readonly upstreamLatency = new Histogram({
+    name: 'switchyard_upstream_latency_seconds',
+    help: 'Time from sending an upstream request to its complete answer (streams: to the last chunk)',
+    labelNames: ['provider', 'model', 'outcome'] as const,
+    buckets: LATENCY_BUCKETS,
+    registers: [this.registry],
+  });
+
+  readonly timeToFirstToken = new Histogram({
+    name: 'switchyard_time_to_first_token_seconds',
+    help: 'Time from sending a streaming upstream request to its first chunk',
+    labelNames: ['provider', 'model'] as const,
+    buckets: LATENCY_BUCKETS,
+    registers: [this.registry],
+  });
+
+  readonly attempts = new Counter({
+    name: 'switchyard_upstream_attempts_total',
+    help: 'Upstream attempts by target and outcome (ok, http_error, timeout, reset, skipped_*, ...)',
+    labelNames: ['provider', 'model', 'outcome'] as const,
+    registers: [this.registry],
+  });
+
+  readonly fallbacks = new Counter({
+    name: 'switchyard_fallbacks_total',
+    help: 'Times a request moved on from a target to the next one in its chain',
+    labelNames: ['provider', 'model', 'reason'] as const,
+    registers: [this.registry],
+  });
+
+  readonly breakerState = new Gauge({
+    name: 'switchyard_circuit_breaker_state',
+    help: 'Circuit breaker state per target: 0 closed, 1 half-open, 2 open',
+    labelNames: ['target'] as const,
+    registers: [this.registry],
+  });
+
+  readonly tokens = new Counter({
+    name: 'switchyard_tokens_total',
+    help: 'Tokens reported by upstreams, by provider/model and kind (prompt, completion)',
+    labelNames: ['provider', 'model', 'kind'] as const,
+    registers: [this.registry],
+  });
+
+  readonly configReloads = new Counter({
+    name: 'switchyard_config_reloads_total',
+    help: 'Config reloads by result (applied, refused)',
+    labelNames: ['result'] as const,
+    registers: [this.registry],
+  });
+
+  setBreakerState(target: string, state: BreakerState): void {
+    this.breakerState.set({ target }, BREAKER_VALUE[state]);
+  }
+}

@@ -1,0 +1,90 @@
+import { randomUUID } from 'node:crypto';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
+import { errors, type GatewayError } from '../errors.ts';
+import type { Gateway } from '../gateway.ts';
+import { childTraceParent, formatTraceParent, parseTraceParent } from '../observability/trace-context.ts';
+import { errorShapeOf, sendError, toGatewayError } from './error-handler.ts';
+import { type Exchange, newExchange } from './exchange.ts';
+import { registerHealthRoutes } from './health.ts';
+import { logExchange } from './request-log.ts';
+import { registerOpenAIRoutes } from './openai.ts';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    exchange: Exchange;
+  }
+}
+
+/** A caller's request id is kept only if it is short and printable (it is echoed in headers). */
+const SAFE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+export interface BuiltServer {
+  app: FastifyInstance;
+  /** Starts graceful shutdown: readiness fails and new requests get 503 with `Connection: close`. */
+  startDraining(): void;
+}
+
+export function buildServer(gateway: Gateway): BuiltServer {
+  const { server } = gateway.snapshot.config;
+  let draining = false;
+
+  const app = Fastify({
+    loggerInstance: gateway.logger as FastifyBaseLogger,
+    // One line per request is written by request-log.ts, with the decision in it.
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: server.max_body_bytes,
+    requestIdHeader: false,
+    genReqId: (req) => {
+      const given = req.headers['x-request-id'];
+      return typeof given === 'string' && SAFE_REQUEST_ID.test(given) ? given : randomUUID();
+    },
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
+  });
+
+  app.decorateRequest('exchange', null as unknown as Exchange);
+
+  app.addHook('onRequest', async (request, reply) => {
+    const incoming = parseTraceParent(request.headers.traceparent as string | undefined);
+    const span = gateway.tracer?.startRequestSpan(`${request.method} ${request.routeOptions.url ?? 'unknown'}`, incoming) ?? null;
+    const traceParent = span?.traceParent ?? childTraceParent(incoming);
+    request.exchange = newExchange(request.id, traceParent, span);
+    reply.header('x-request-id', request.id);
+    reply.header('traceparent', formatTraceParent(traceParent));
+    if (draining) {
+      const error = errors.shuttingDown();
+      return sendError(reply, error, errorShapeOf(request));
+    }
+  });
+
+  app.addHook('onResponse', async (request, reply) => {
+    logExchange(gateway, request, reply.statusCode);
+  });
+
+  app.setErrorHandler((error, request, reply) => {
+    const known = toGatewayError(error, server.max_body_bytes);
+    if (!known) request.log.error({ err: error, reqId: request.id }, 'unhandled error');
+    const gatewayError: GatewayError = known ?? errors.internal();
+    return sendError(reply, gatewayError, errorShapeOf(request));
+  });
+
+  app.setNotFoundHandler((request, reply) =>
+    sendError(reply, errors.notFound(`${request.method} ${request.url.split('?')[0]}`), errorShapeOf(request)),
+  );
+
+  // Only JSON is accepted; any other content type is a 415 from the catalogue.
+  app.removeContentTypeParser('text/plain');
+  app.addContentTypeParser('*', (request, _payload, done) => {
+    done(errors.unsupportedMediaType(request.headers['content-type']), undefined);
+  });
+
+  registerOpenAIRoutes(app, gateway);
+  registerHealthRoutes(app, gateway, () => draining);
+
+  return {
+    app,
+    startDraining: () => {
+      draining = true;
+    },
+  };
+}

@@ -1,0 +1,48 @@
+import type { Snapshot } from '../config/snapshot.ts';
+import type { AttemptRecord } from '../forward/chain.ts';
+import type { RequestSpan } from '../observability/tracing.ts';
+import type { TraceParent } from '../observability/trace-context.ts';
+import type { Decision } from '../routing/decision.ts';
+import type { Target } from '../routing/target.ts';
+
+/**
+ * The one typed context of a request as it moves through the pipeline (STYLE §8). It is filled in
+ * stage by stage and read at the end for the request's log line and metrics.
+ */
+export type Endpoint = 'chat' | 'embeddings' | 'messages' | 'models' | 'mcp' | 'admin' | 'other';
+
+export interface Usage {
+  promptTokens: number;
+  completionTokens: number;
+}
+
+export interface Exchange {
+  readonly requestId: string;
+  readonly startedAt: number;
+  readonly traceParent: TraceParent;
+  readonly span: RequestSpan | null;
+  endpoint: Endpoint;
+  snapshot: Snapshot | undefined;
+  decision: Decision | undefined;
+  attempts: AttemptRecord[];
+  served: Target | undefined;
+  usage: Usage | undefined;
+  /** Set when a stream broke after it began: the status was 200 but the answer is incomplete. */
+  streamError: string | undefined;
+}
+
+export function newExchange(requestId: string, traceParent: TraceParent, span: RequestSpan | null): Exchange {
+  return {
+    requestId,
+    startedAt: performance.now(),
+    traceParent,
+    span,
+    endpoint: 'other',
+    snapshot: undefined,
+    decision: undefined,
+    attempts: [],
+    served: undefined,
+    usage: undefined,
+    streamError: undefined,
+  };
+}

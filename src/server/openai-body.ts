@@ -1,0 +1,72 @@
+import { errors } from '../errors.ts';
+
+/**
+ * Structural checks on OpenAI request bodies: enough that a request we forward is well-formed,
+ * without re-validating what the upstream validates itself. Unknown fields pass through, since
+ * providers add new ones all the time.
+ */
+export type JsonObject = Record<string, unknown>;
+
+/** Body fields that steer Switchyard and are removed before forwarding (DESIGN §2). */
+export const ROUTING_FIELDS = ['policy_id', 'revision', 'routing_preferences', 'routing_policy'] as const;
+
+export interface ChatBody extends JsonObject {
+  model?: string;
+  messages: unknown[];
+  stream?: boolean;
+}
+
+export function asObject(body: unknown): JsonObject {
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) {
+    throw errors.invalidRequest('The request body must be a JSON object', 'invalid_body');
+  }
+  return body as JsonObject;
+}
+
+function checkModel(body: JsonObject): void {
+  if (body.model !== undefined && typeof body.model !== 'string') {
+    throw errors.invalidRequest('`model` must be a string', 'invalid_model');
+  }
+}
+
+export function parseChatBody(raw: unknown): ChatBody {
+  const body = asObject(raw);
+  checkModel(body);
+  const { messages, stream } = body;
+  if (!Array.isArray(messages) || messages.length === 0) {
+    throw errors.invalidRequest('`messages` must be a non-empty array', 'invalid_messages');
+  }
+  for (let i = 0; i < messages.length; i++) {
+    const message = messages[i] as { role?: unknown } | null;
+    if (message === null || typeof message !== 'object' || typeof message.role !== 'string') {
+      throw errors.invalidRequest(`messages[${i}] must be an object with a string \`role\``, 'invalid_messages');
+    }
+  }
+  if (stream !== undefined && typeof stream !== 'boolean') {
+    throw errors.invalidRequest('`stream` must be a boolean', 'invalid_stream');
+  }
+  return body as ChatBody;
+}
+
+export function parseEmbeddingsBody(raw: unknown): JsonObject & { model?: string } {
+  const body = asObject(raw);
+  checkModel(body);
+  const { input } = body;
+  const valid =
+    typeof input === 'string' ||
+    (Array.isArray(input) && input.length > 0 && input.every((item) => typeof item === 'string' || typeof item === 'number' || Array.isArray(item)));
+  if (!valid) throw errors.invalidRequest('`input` must be a string or a non-empty array', 'invalid_input');
+  return body as JsonObject & { model?: string };
+}
+
+/** The body as the upstream should see it: its model, and none of the routing fields. */
+export function upstreamBody(body: JsonObject, model: string): JsonObject {
+  const out: JsonObject = {};
+  for (const key in body) {
+    if (!Object.hasOwn(body, key)) continue;
+    if ((ROUTING_FIELDS as readonly string[]).includes(key)) continue;
+    out[key] = body[key];
+  }
+  out.model = model;
+  return out;
+}

@@ -1,0 +1,58 @@
+import type { FastifyRequest } from 'fastify';
+import type { Gateway } from '../gateway.ts';
+
+/** One log line and the request metrics for every answered request. */
+export function logExchange(gateway: Gateway, request: FastifyRequest, status: number): void {
+  const exchange = request.exchange;
+  if (!exchange) return;
+  const latencyMs = performance.now() - exchange.startedAt;
+  const { decision, served, usage } = exchange;
+  exchange.span?.setAttributes({
+    'switchyard.decided_by': decision?.decidedBy ?? 'none',
+    'switchyard.provider': served?.provider ?? '',
+    'switchyard.model': served?.model ?? '',
+  });
+  exchange.span?.end(status);
+
+  if (exchange.endpoint === 'chat' || exchange.endpoint === 'embeddings' || exchange.endpoint === 'messages') {
+    gateway.metrics.requests.inc({
+      endpoint: exchange.endpoint,
+      provider: served?.provider ?? '',
+      model: served?.model ?? '',
+      decided_by: decision?.decidedBy ?? 'none',
+      status: String(status),
+    });
+    if (served && usage) {
+      gateway.metrics.tokens.inc({ provider: served.provider, model: served.model, kind: 'prompt' }, usage.promptTokens);
+      gateway.metrics.tokens.inc({ provider: served.provider, model: served.model, kind: 'completion' }, usage.completionTokens);
+    }
+  }
+  if (!gateway.logger.isLevelEnabled('info')) return;
+  gateway.logger.info(
+    {
+      reqId: exchange.requestId,
+      method: request.method,
+      path: request.routeOptions.url ?? request.url.split('?')[0],
+      status,
+      latency_ms: Math.round(latencyMs * 10) / 10,
+      decided_by: decision?.decidedBy,
+      provider: served?.provider,
+      model: served?.model,
+      rule: decision?.rule?.name,
+      route: decision?.route,
+      policy: decision?.policy,
+      attempts: exchange.attempts.length > 0 ? exchange.attempts.map(formatAttempt) : undefined,
+      usage,
+      stream_error: exchange.streamError,
+      trace_id: exchange.traceParent.traceId,
+    },
+    'request',
+  );
+  if (decision && gateway.logger.isLevelEnabled('debug')) {
+    gateway.logger.debug({ reqId: exchange.requestId, trace: decision.trace }, 'decision trace');
+  }
+}
+
+function formatAttempt(attempt: { target: string; outcome: string; status: number | undefined; durationMs: number }) {
+  return { target: attempt.target, outcome: attempt.outcome, status: attempt.status, ms: Math.round(attempt.durationMs) };
+}
