@@ -64,6 +64,13 @@ export class TargetHealth {
     if ((this.#cooldownUntil.get(key) ?? 0) < until) this.#cooldownUntil.set(key, until);
   }
 
+  /** Forgets everything learned: breakers close, cooldowns end (admin reset, tests). */
+  clear(): void {
+    for (const key of this.#breakers.keys()) this.onBreakerChange(key, 'closed');
+    this.#breakers.clear();
+    this.#cooldownUntil.clear();
+  }
+
   stateOf(key: string): BreakerState {
     return this.#breakers.get(key)?.state ?? 'closed';
   }

@@ -16,6 +16,9 @@ declare module 'fastify' {
 }
 
 /** A caller's request id is kept only if it is short and printable (it is echoed in headers). */
+/** nginx's convention for "the client closed the connection before the answer was complete". */
+const CLIENT_CLOSED_REQUEST = 499;
+
 const SAFE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
 export interface BuiltServer {
@@ -48,7 +51,13 @@ export function buildServer(gateway: Gateway): BuiltServer {
     const incoming = parseTraceParent(request.headers.traceparent as string | undefined);
     const span = gateway.tracer?.startRequestSpan(`${request.method} ${request.routeOptions.url ?? 'unknown'}`, incoming) ?? null;
     const traceParent = span?.traceParent ?? childTraceParent(incoming);
-    request.exchange = newExchange(request.id, traceParent, span);
+    const exchange = newExchange(request.id, traceParent, span);
+    request.exchange = exchange;
+    reply.raw.once('close', () => {
+      if (reply.raw.writableFinished) return;
+      exchange.streamError ??= 'client disconnected';
+      logExchange(gateway, request, CLIENT_CLOSED_REQUEST);
+    });
     reply.header('x-request-id', request.id);
     reply.header('traceparent', formatTraceParent(traceParent));
     if (draining) {

@@ -29,6 +29,8 @@ export interface Exchange {
   usage: Usage | undefined;
   /** Set when a stream broke after it began: the status was 200 but the answer is incomplete. */
   streamError: string | undefined;
+  /** The request's log line has been written (on finish, or on client abort). */
+  logged: boolean;
 }
 
 export function newExchange(requestId: string, traceParent: TraceParent, span: RequestSpan | null): Exchange {
@@ -44,5 +46,6 @@ export function newExchange(requestId: string, traceParent: TraceParent, span: R
     served: undefined,
     usage: undefined,
     streamError: undefined,
+    logged: false,
   };
 }

@@ -1,10 +1,14 @@
 import type { FastifyRequest } from 'fastify';
 import type { Gateway } from '../gateway.ts';
 
-/** One log line and the request metrics for every answered request. */
+/**
+ * One log line and the request metrics for every request: on finish, or with status 499 when the
+ * client went away first.
+ */
 export function logExchange(gateway: Gateway, request: FastifyRequest, status: number): void {
   const exchange = request.exchange;
-  if (!exchange) return;
+  if (!exchange || exchange.logged) return;
+  exchange.logged = true;
   const latencyMs = performance.now() - exchange.startedAt;
   const { decision, served, usage } = exchange;
   exchange.span?.setAttributes({
