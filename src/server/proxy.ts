@@ -29,13 +29,17 @@ export interface ProxyRequest {
 
 export async function proxy(req: ProxyRequest): Promise<FastifyReply> {
   const { gateway, snapshot, exchange, reply } = req;
-  const clientGone = new AbortController();
+  // The deadline bounds the chain until an answer starts; after that, a stream is bounded by its
+  // idle timeout instead, so a long generation is not cut off. A client that leaves aborts always.
+  const upstream = new AbortController();
   const onClose = () => {
-    if (!reply.raw.writableFinished) clientGone.abort();
+    if (!reply.raw.writableFinished) upstream.abort();
   };
   reply.raw.once('close', onClose);
   const deadline = AbortSignal.timeout(snapshot.config.server.request_timeout_ms);
-  const signal = AbortSignal.any([clientGone.signal, deadline]);
+  const onDeadline = () => upstream.abort(deadline.reason);
+  deadline.addEventListener('abort', onDeadline, { once: true });
+  const signal = upstream.signal;
 
   const upstreamHeaders: Record<string, string> = {
     'content-type': 'application/json',
@@ -60,6 +64,7 @@ export async function proxy(req: ProxyRequest): Promise<FastifyReply> {
     });
   } catch (error) {
     reply.raw.off('close', onClose);
+    deadline.removeEventListener('abort', onDeadline);
     if (error instanceof ChainFailure) {
       exchange.attempts = error.attempts;
       throw error.error;
@@ -67,6 +72,7 @@ export async function proxy(req: ProxyRequest): Promise<FastifyReply> {
     throw error;
   }
 
+  deadline.removeEventListener('abort', onDeadline);
   exchange.attempts = result.attempts;
   exchange.served = result.target;
   setDecisionHeaders(reply, req.decision, result.target, result.attempts.length);
