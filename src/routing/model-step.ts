@@ -1,13 +1,17 @@
-import { resolveTargetRef } from '../config/compile.ts';
 import type { Snapshot } from '../config/snapshot.ts';
 import { errors } from '../errors.ts';
 import { type Decision, decision, type TraceStep } from './decision.ts';
+import { resolveTargetRef } from './target-ref.ts';
 
 /**
  * The last step of the decision (DESIGN §2.5): the model the client asked for — an alias, a bare
  * model name, or `provider/model` — else the configured default.
  */
-export function decideByModel(snapshot: Snapshot, requested: string | undefined, trace: TraceStep[]): Decision {
+export function decideByModel(
+  snapshot: Snapshot,
+  requested: string | undefined,
+  trace: TraceStep[],
+): Decision {
   if (requested === undefined || requested === '') {
     if (!snapshot.defaultTargets) throw errors.missingModel();
     trace.push({ step: 'default', decided: true, reason: 'no model requested; using routing.default' });
@@ -16,7 +20,11 @@ export function decideByModel(snapshot: Snapshot, requested: string | undefined,
   const indexed = snapshot.modelIndex.get(requested);
   if (indexed && indexed.length > 0) {
     const isAlias = Object.hasOwn(snapshot.config.models, requested);
-    trace.push({ step: 'model', decided: true, reason: isAlias ? `alias "${requested}"` : `model "${requested}"` });
+    trace.push({
+      step: 'model',
+      decided: true,
+      reason: isAlias ? `alias "${requested}"` : `model "${requested}"`,
+    });
     return decision(isAlias ? 'alias' : 'model', indexed, trace);
   }
   const explicit = resolveTargetRef(requested, snapshot.providers);

@@ -1,0 +1,84 @@
+import { DETECTORS, type Detector } from './detectors.ts';
+import type { PiiFinding } from './pii-levels.ts';
+import { SENSITIVITY_LEVELS, type SensitivityLevel, sensitivityRank } from './sensitivity.ts';
+
+/**
+ * Confirmed [start, end) spans of one detector in `text`. A rejected candidate resumes the scan
+ * one character after its start, so a failed checksum does not hide a match that overlaps it.
+ * The detector's regex (and its `lastIndex`) is shared: callers run one scan at a time.
+ */
+function* spans(detector: Detector, text: string): Generator<readonly [number, number]> {
+  if (detector.requires !== undefined && !text.includes(detector.requires)) return;
+  const pattern = detector.pattern;
+  pattern.lastIndex = 0;
+  for (let match = pattern.exec(text); match !== null; match = pattern.exec(text)) {
+    const length = detector.confirm ? detector.confirm(match[0]) : match[0].length;
+    if (length > 0) {
+      yield [match.index, match.index + length];
+      pattern.lastIndex = match.index + length;
+    } else {
+      pattern.lastIndex = match.index + 1;
+    }
+  }
+}
+
+/** Orders findings by start; among equal starts the more severe, then the longer, comes first. */
+function byPosition(a: PiiFinding, b: PiiFinding): number {
+  return (
+    a.start - b.start ||
+    sensitivityRank(b.level) - sensitivityRank(a.level) ||
+    b.end - b.start - (a.end - a.start)
+  );
+}
+
+function outranks(a: PiiFinding, b: PiiFinding): boolean {
+  const byLevel = sensitivityRank(a.level) - sensitivityRank(b.level);
+  return byLevel > 0 || (byLevel === 0 && a.end - a.start > b.end - b.start);
+}
+
+/**
+ * Keeps one finding per overlapping stretch: the digits of a card can also read as a phone number,
+ * and the card is what matters. One linear sweep; a finding that beats the last kept one replaces
+ * it (the one before that ends before either starts, so it cannot overlap).
+ */
+function withoutOverlaps(sorted: readonly PiiFinding[]): PiiFinding[] {
+  const kept: PiiFinding[] = [];
+  for (const finding of sorted) {
+    const last = kept[kept.length - 1];
+    if (last === undefined || finding.start >= last.end) kept.push(finding);
+    else if (outranks(finding, last)) kept[kept.length - 1] = finding;
+  }
+  return kept;
+}
+
+/**
+ * Finds personal data and secrets in `text`, in order of position, without overlaps. Findings
+ * carry offsets only; callers that need the value slice it themselves and must not log it.
+ */
+export function detectPii(text: string): PiiFinding[] {
+  const findings: PiiFinding[] = [];
+  for (const detector of DETECTORS) {
+    for (const [start, end] of spans(detector, text)) {
+      findings.push({ kind: detector.kind, level: detector.level, start, end });
+    }
+  }
+  return withoutOverlaps(findings.sort(byPosition));
+}
+
+/**
+ * The highest level found in `text` above `floor` (a rank), or `floor` itself. Detectors run
+ * most severe first and stop at the first hit: nothing later can outrank it.
+ */
+export function highestRankAbove(text: string, floor: number): number {
+  for (const detector of DETECTORS) {
+    const rank = sensitivityRank(detector.level);
+    if (rank <= floor) break;
+    if (!spans(detector, text).next().done) return rank;
+  }
+  return floor;
+}
+
+/** The highest sensitivity level found in `text` (`none` when nothing is found). */
+export function sensitivityOfText(text: string): SensitivityLevel {
+  return SENSITIVITY_LEVELS[highestRankAbove(text, 0)] ?? 'none';
+}

@@ -1,0 +1,162 @@
+import { ibanLengthFor, isValidIban } from './iban.ts';
+import { confirmIpv6, IPV4_OCTET } from './ip.ts';
+import { isLuhnValid } from './luhn.ts';
+import { confirmInternationalPhone } from './phone.ts';
+import { PII_LEVELS, type PiiKind } from './pii-levels.ts';
+import type { SensitivityLevel } from './sensitivity.ts';
+
+/**
+ * A detector is a candidate pattern plus an optional confirmation in plain code (checksums,
+ * structure). Keeping the patterns loose and the rules in code is what keeps the scan linear:
+ *
+ * - every quantifier is bounded, or is followed by nothing that can fail (so greedy never retries);
+ * - repeated groups start with a character their body cannot contain, so a run splits one way only;
+ * - a leading negative lookbehind stops a match from starting inside a run the pattern could
+ *   extend backwards into, so each run of candidate characters is scanned from its start only.
+ *
+ * Together these bound the work per start position by a constant (or, for the unbounded secret
+ * bodies, by the length of a run that no other start position will scan again).
+ */
+export interface Detector {
+  readonly kind: PiiKind;
+  readonly level: SensitivityLevel;
+  /** Global regex yielding candidates. */
+  readonly pattern: RegExp;
+  /** A substring every match contains; when the text lacks it the scan is skipped. */
+  readonly requires?: string;
+  /** Length of the accepted prefix of a candidate, or 0 to reject it. Absent: accept as is. */
+  readonly confirm?: (candidate: string) => number;
+}
+
+function detector(
+  kind: PiiKind,
+  pattern: RegExp,
+  options: { requires?: string; confirm?: (candidate: string) => number } = {},
+): Detector {
+  return { kind, level: PII_LEVELS[kind], pattern, ...options };
+}
+
+// ── secrets ─────────────────────────────────────────────────────────────────────────────────────
+
+/**
+ * Provider key shapes in one alternation (one scan for all of them). `sk-` covers OpenAI keys
+ * (`sk-proj-`, `sk-svcacct-`, legacy) and Anthropic keys (`sk-ant-api03-…`).
+ */
+const API_KEY = new RegExp(
+  '(?<![\\w-])(?:' +
+    [
+      'sk-[A-Za-z0-9_-]{20,}',
+      'AKIA[0-9A-Z]{16}',
+      'gh[pousr]_[A-Za-z0-9]{36,}',
+      'github_pat_[A-Za-z0-9_]{22,}',
+      'xox[baprs]-[A-Za-z0-9-]{10,}',
+      'AIza[0-9A-Za-z_-]{35}',
+    ].join('|') +
+    ')(?![\\w-])',
+  'g',
+);
+
+/**
+ * OpenAI/Anthropic keys are random and Slack tokens embed numeric ids, so they contain a digit;
+ * a hyphenated phrase that happens to start with "sk-" or "xoxb-" does not.
+ */
+function confirmApiKey(candidate: string): number {
+  if (!candidate.startsWith('sk-') && !candidate.startsWith('xox')) return candidate.length;
+  return /\d/.test(candidate) ? candidate.length : 0;
+}
+
+/**
+ * A PEM private key: the header, then the base64 body up to and including the footer when there
+ * is one (a header alone still marks the text). The body class excludes '-', so it stops at the
+ * footer and never needs to backtrack.
+ */
+const PRIVATE_KEY =
+  /-----BEGIN (?:[A-Z0-9]{1,20} ){0,3}PRIVATE KEY(?: BLOCK)?-----[A-Za-z0-9+/=\s]{0,16384}(?:-----END [A-Z0-9 ]{1,40}-----)?/g;
+
+/** Header and payload of a JWT are base64url JSON objects, so both start with "eyJ" (`{"`). */
+const JWT = /(?<![\w-])eyJ[A-Za-z0-9_-]{5,}\.eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{10,}(?![\w-])/g;
+
+// ── financial and national identifiers ──────────────────────────────────────────────────────────
+
+/**
+ * 13-19 digits, single spaces or dashes allowed between any two. The first digit must be 2-6
+ * (the issuer ranges of Mastercard, Amex/Diners/JCB, Visa, Maestro, Discover/UnionPay): this keeps
+ * millisecond timestamps and most order numbers out even when they happen to pass Luhn (1 in 10).
+ * Digit runs glued to letters or decimals, or continuing a longer grouped number (the BBAN of an
+ * IBAN, say), are not candidates.
+ */
+const PAYMENT_CARD = /(?<![\w.-]|\d[ -])[2-6](?:[ -]?\d){12,18}(?![\w]|[ .-]\d)/g;
+
+function confirmPaymentCard(candidate: string): number {
+  return isLuhnValid(candidate.replace(/[ -]/g, '')) ? candidate.length : 0;
+}
+
+/** Country, check digits, then the BBAN compact or in groups of four (a shorter last group). */
+const IBAN = /(?<![A-Za-z0-9])[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,4})?(?![A-Za-z0-9])/g;
+
+/**
+ * Checks the candidate, and if it ran on into a following group ("BE68 5390 0754 7034 ABCD"),
+ * the prefix of the country's registered length when that prefix ends at a group boundary.
+ */
+function confirmIban(candidate: string): number {
+  const compact = candidate.replace(/ /g, '');
+  const expected = ibanLengthFor(compact);
+  if (expected === undefined || compact.length < expected) return 0;
+  if (compact.length === expected) return isValidIban(compact) ? candidate.length : 0;
+  let seen = 0;
+  let cut = 0;
+  while (seen < expected) {
+    if (candidate[cut] !== ' ') seen++;
+    cut++;
+  }
+  if (candidate[cut] !== ' ') return 0;
+  return isValidIban(compact.slice(0, expected)) ? cut : 0;
+}
+
+/** ###-##-####, minus the ranges the SSA never issues: area 000, 666, 9xx; group 00; serial 0000. */
+const US_SSN = /(?<![\w-])(?!000|666|9\d\d)\d{3}-(?!00)\d{2}-(?!0000)\d{4}(?![\w-])/g;
+
+// ── contact details ─────────────────────────────────────────────────────────────────────────────
+
+/** Local part up to 64 characters; 1-8 domain labels and an alphabetic TLD. */
+const EMAIL = /(?<![\w.%+-])[\w.%+-]{1,64}@(?:[A-Za-z0-9-]{1,63}\.){1,8}[A-Za-z]{2,24}(?![\w-])/g;
+
+/** "+" and 8-15 digits with separators; the shape rules are in `confirmInternationalPhone`. */
+const PHONE_INTERNATIONAL = /(?<![\w+])\+\d[\d ().-]{6,22}\d/g;
+
+/**
+ * North American numbers written with separators: (415) 555-2671, 415-555-2671, 415.555.2671,
+ * optionally after a "1 " trunk prefix. A bare ten-digit run is not taken: it is as likely an id.
+ * Like the trunk form below, it does not start or end inside a longer grouped number.
+ */
+const PHONE_NANP =
+  /(?<![\w.+-]|\d[ -])(?:1[ .-])?(?:\(\d{3}\) ?|\d{3}[ .-])\d{3}[ .-]\d{4}(?![\w-]|[ .-]\d)/g;
+
+/** National numbers with a trunk "0" and two separators: 020 7946 0958, 030-1234-5678. */
+const PHONE_TRUNK = /(?<![\w.+-]|\d[ -])0\d{1,4}[ -]\d{3,4}[ -]\d{3,4}(?![\w-]|[ .-]\d)/g;
+
+// ── network ─────────────────────────────────────────────────────────────────────────────────────
+
+const IPV4 = new RegExp(`(?<![\\w.])${IPV4_OCTET}(?:\\.${IPV4_OCTET}){3}(?!\\w|\\.\\d)`, 'g');
+
+/** Hex groups and colons (and a dotted tail); `confirmIpv6` does the real parsing. */
+const IPV6 = /(?<![\w:.])[0-9A-Fa-f]{0,4}:[0-9A-Fa-f:.]{2,42}(?![\w:.])/g;
+
+/**
+ * All detectors, most severe level first, so that a sensitivity check can stop at the first
+ * level that nothing below can beat.
+ */
+export const DETECTORS: readonly Detector[] = [
+  detector('private_key', PRIVATE_KEY, { requires: 'PRIVATE KEY' }),
+  detector('api_key', API_KEY, { confirm: confirmApiKey }),
+  detector('jwt', JWT, { requires: 'eyJ' }),
+  detector('payment_card', PAYMENT_CARD, { confirm: confirmPaymentCard }),
+  detector('iban', IBAN, { confirm: confirmIban }),
+  detector('us_ssn', US_SSN, { requires: '-' }),
+  detector('email', EMAIL, { requires: '@' }),
+  detector('phone', PHONE_INTERNATIONAL, { requires: '+', confirm: confirmInternationalPhone }),
+  detector('phone', PHONE_NANP),
+  detector('phone', PHONE_TRUNK),
+  detector('ip_address', IPV4, { requires: '.' }),
+  detector('ip_address', IPV6, { requires: ':', confirm: confirmIpv6 }),
+];

@@ -1,0 +1,35 @@
+import type { SwitchyardConfig } from '../config/schema.ts';
+import type { PolicyProviderConfig } from './policy/provider-config.ts';
+import type { PreferenceRoute } from './policy/compile-policy.ts';
+import type { CompiledRule } from './rules/compile.ts';
+
+/**
+ * The routing part of a snapshot: everything the decision pipeline needs, compiled once per config
+ * load. `null` marks a feature that is off, so the request path only tests for null (STYLE §6).
+ */
+export interface DirectBackendRuntime {
+  readonly header: string;
+  /** Providers or `provider/model` keys the header may name. */
+  readonly allowed: ReadonlySet<string>;
+}
+
+export interface AffinityRuntime {
+  readonly header: string;
+  readonly ttlSeconds: number;
+}
+
+export interface RoutingRuntime {
+  /** Static rules with `enforce: true`: step 1, before anything a client can influence. */
+  readonly enforcedRules: readonly CompiledRule[];
+  /** The remaining static rules, merged with each tenant's stored rules at step 4. */
+  readonly staticRules: readonly CompiledRule[];
+  readonly preferences: readonly PreferenceRoute[];
+  readonly directBackend: DirectBackendRuntime | null;
+  readonly affinity: AffinityRuntime | null;
+  /** Inline policies: the most bytes a request's routing fields may take; null when not allowed. */
+  readonly inlineMaxBytes: number | null;
+  readonly policyProvider: PolicyProviderConfig | null;
+  readonly useCaseHeader: string;
+}
+
+export type RoutingConfig = SwitchyardConfig['routing'];

@@ -1,0 +1,96 @@
+import { randomUUID } from 'node:crypto';
+import type { RuleSpec } from '../routing/rules/schema.ts';
+import { type RuleChangeListener, type RuleStore, type StoredRule, VersionConflictError } from './rule-store.ts';
+
+/** A rule store in process memory: for tests and single-process setups that need no persistence. */
+export class MemoryRuleStore implements RuleStore {
+  readonly #byTenant = new Map<string, Map<string, StoredRule>>();
+  readonly #listeners = new Set<RuleChangeListener>();
+  #sequence = 0;
+  readonly #order = new Map<string, number>();
+
+  #tenant(tenantId: string): Map<string, StoredRule> {
+    let rules = this.#byTenant.get(tenantId);
+    if (!rules) {
+      rules = new Map();
+      this.#byTenant.set(tenantId, rules);
+    }
+    return rules;
+  }
+
+  #sorted(tenantId: string): StoredRule[] {
+    return [...this.#tenant(tenantId).values()].sort(
+      (a, b) => a.priority - b.priority || (this.#order.get(a.id) ?? 0) - (this.#order.get(b.id) ?? 0),
+    );
+  }
+
+  #notify(tenantId: string): void {
+    for (const listener of this.#listeners) listener(tenantId);
+  }
+
+  async listEnabled(tenantId: string): Promise<StoredRule[]> {
+    return this.#sorted(tenantId).filter((rule) => rule.enabled);
+  }
+
+  async list(tenantId: string): Promise<StoredRule[]> {
+    return this.#sorted(tenantId);
+  }
+
+  async get(tenantId: string, id: string): Promise<StoredRule | undefined> {
+    return this.#tenant(tenantId).get(id);
+  }
+
+  #insert(tenantId: string, rule: RuleSpec): StoredRule {
+    const now = new Date().toISOString();
+    const id = rule.id ?? randomUUID();
+    const stored: StoredRule = { ...rule, id, tenant_id: tenantId, version: 1, created_at: now, updated_at: now };
+    this.#tenant(tenantId).set(id, stored);
+    this.#order.set(id, ++this.#sequence);
+    return stored;
+  }
+
+  async create(tenantId: string, rule: RuleSpec): Promise<StoredRule> {
+    const stored = this.#insert(tenantId, rule);
+    this.#notify(tenantId);
+    return stored;
+  }
+
+  async update(tenantId: string, id: string, rule: RuleSpec, expectedVersion: number): Promise<StoredRule> {
+    const current = this.#tenant(tenantId).get(id);
+    if (!current) throw new Error(`rule ${id} not found`);
+    if (current.version !== expectedVersion) throw new VersionConflictError(id, current.version);
+    const stored: StoredRule = {
+      ...rule,
+      id,
+      tenant_id: tenantId,
+      version: current.version + 1,
+      created_at: current.created_at,
+      updated_at: new Date().toISOString(),
+    };
+    this.#tenant(tenantId).set(id, stored);
+    this.#notify(tenantId);
+    return stored;
+  }
+
+  async delete(tenantId: string, id: string): Promise<boolean> {
+    const deleted = this.#tenant(tenantId).delete(id);
+    if (deleted) this.#notify(tenantId);
+    return deleted;
+  }
+
+  async replaceAll(tenantId: string, rules: readonly RuleSpec[]): Promise<StoredRule[]> {
+    this.#byTenant.set(tenantId, new Map());
+    const created = rules.map((rule) => this.#insert(tenantId, rule));
+    this.#notify(tenantId);
+    return created;
+  }
+
+  onChange(listener: RuleChangeListener): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  async close(): Promise<void> {
+    this.#listeners.clear();
+  }
+}
