@@ -37,7 +37,12 @@ export interface OpenAIErrorBody {
 
 export const errors = {
   invalidJson: (detail: string) =>
-    new GatewayError(400, 'invalid_request_error', 'invalid_json', `Request body is not valid JSON: ${detail}`),
+    new GatewayError(
+      400,
+      'invalid_request_error',
+      'invalid_json',
+      `Request body is not valid JSON: ${detail}`,
+    ),
   invalidRequest: (message: string, code = 'invalid_request') =>
     new GatewayError(400, 'invalid_request_error', code, message),
   unsupportedMediaType: (contentType: string | undefined) =>
@@ -50,13 +55,24 @@ export const errors = {
   bodyTooLarge: (limit: number) =>
     new GatewayError(413, 'invalid_request_error', 'body_too_large', `Request body exceeds ${limit} bytes`),
   missingModel: () =>
-    new GatewayError(400, 'invalid_request_error', 'missing_model', 'The request has no `model` and no default is configured'),
+    new GatewayError(
+      400,
+      'invalid_request_error',
+      'missing_model',
+      'The request has no `model` and no default is configured',
+    ),
   modelNotFound: (model: string) =>
-    new GatewayError(404, 'invalid_request_error', 'model_not_found', `The model ${JSON.stringify(model)} does not exist`),
+    new GatewayError(
+      404,
+      'invalid_request_error',
+      'model_not_found',
+      `The model ${JSON.stringify(model)} does not exist`,
+    ),
   notFound: (what: string) => new GatewayError(404, 'not_found_error', 'not_found', `${what} not found`),
   unauthorized: (message = 'Missing or invalid credentials') =>
     new GatewayError(401, 'authentication_error', 'invalid_api_key', message),
-  forbidden: (message: string, code = 'forbidden') => new GatewayError(403, 'permission_error', code, message),
+  forbidden: (message: string, code = 'forbidden') =>
+    new GatewayError(403, 'permission_error', code, message),
   noTargetAvailable: (retryAfterSeconds: number | undefined) =>
     new GatewayError(
       503,
@@ -66,10 +82,24 @@ export const errors = {
       retryAfterSeconds === undefined ? {} : { 'retry-after': String(retryAfterSeconds) },
     ),
   deadlineExceeded: () =>
-    new GatewayError(504, 'upstream_error', 'deadline_exceeded', 'The request deadline passed before any target answered'),
+    new GatewayError(
+      504,
+      'upstream_error',
+      'deadline_exceeded',
+      'The request deadline passed before any target answered',
+    ),
   upstreamFailed: (status: number, message: string, code = 'upstream_error') =>
     new GatewayError(status, status === 429 ? 'rate_limit_error' : 'upstream_error', code, message),
   shuttingDown: () =>
-    new GatewayError(503, 'service_unavailable', 'shutting_down', 'The gateway is shutting down', { connection: 'close' }),
+    new GatewayError(503, 'service_unavailable', 'shutting_down', 'The gateway is shutting down', {
+      connection: 'close',
+    }),
+  storeUnavailable: () =>
+    new GatewayError(503, 'service_unavailable', 'rule_store_unavailable', 'The rule store is unreachable and no rules are cached'),
+  rejectedByRule: (message: string) => new GatewayError(403, 'permission_error', 'rejected_by_rule', message),
+  policyUnavailable: (policyId: string) =>
+    new GatewayError(503, 'service_unavailable', 'policy_unavailable', `Policy ${JSON.stringify(policyId)} could not be loaded`),
+  policyNotFound: (policyId: string) =>
+    new GatewayError(404, 'not_found_error', 'policy_not_found', `Policy ${JSON.stringify(policyId)} does not exist`),
   internal: () => new GatewayError(500, 'api_error', 'internal_error', 'Internal gateway error'),
 } as const;

@@ -9,8 +9,8 @@ import type { CompiledRule } from './rules/compile.ts';
  */
 export interface DirectBackendRuntime {
   readonly header: string;
-  /** Providers or `provider/model` keys the header may name. */
-  readonly allowed: ReadonlySet<string>;
+  /** Providers or `provider/model` keys the header may name; null when the header is disabled. */
+  readonly allowed: ReadonlySet<string> | null;
 }
 
 export interface AffinityRuntime {
@@ -24,7 +24,7 @@ export interface RoutingRuntime {
   /** The remaining static rules, merged with each tenant's stored rules at step 4. */
   readonly staticRules: readonly CompiledRule[];
   readonly preferences: readonly PreferenceRoute[];
-  readonly directBackend: DirectBackendRuntime | null;
+  readonly directBackend: DirectBackendRuntime;
   readonly affinity: AffinityRuntime | null;
   /** Inline policies: the most bytes a request's routing fields may take; null when not allowed. */
   readonly inlineMaxBytes: number | null;

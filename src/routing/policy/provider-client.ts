@@ -89,7 +89,10 @@ async function outcomeOf(
 }
 
 /** The body, or undefined as soon as it passes `limit`: an oversized body is never buffered whole. */
-async function readLimited(body: Dispatcher.ResponseData['body'], limit: number): Promise<Buffer | undefined> {
+async function readLimited(
+  body: Dispatcher.ResponseData['body'],
+  limit: number,
+): Promise<Buffer | undefined> {
   const chunks: Buffer[] = [];
   let total = 0;
   for await (const chunk of body as AsyncIterable<Buffer>) {
@@ -126,6 +129,7 @@ function describeFailure(
   if (deadline.aborted) return `policy provider timed out after ${timeoutMs} ms`;
   // Only the error code: undici messages name the host and port, which stay out of reasons.
   const code = (error as { code?: unknown } | null)?.code;
-  if (typeof code === 'string' && /^[A-Z0-9_]{1,64}$/.test(code)) return `policy provider unreachable (${code})`;
+  if (typeof code === 'string' && /^[A-Z0-9_]{1,64}$/.test(code))
+    return `policy provider unreachable (${code})`;
   return 'policy provider request failed';
 }

@@ -33,7 +33,8 @@ export function validateProviderDocument(raw: unknown, policyId: string): FetchO
     );
   }
   const parsed = policyDocumentSchema.safeParse(raw);
-  if (!parsed.success) return refuse(`returned an invalid policy document: ${describeIssues(parsed.error.issues)}`);
+  if (!parsed.success)
+    return refuse(`returned an invalid policy document: ${describeIssues(parsed.error.issues)}`);
   return { kind: 'found', document: parsed.data };
 }
 
