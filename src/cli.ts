@@ -42,7 +42,10 @@ async function serve(args: string[]): Promise<number> {
     }
     throw error;
   }
-  running.gateway.logger.info({ url: running.url, generation: running.gateway.snapshot.generation }, 'switchyard listening');
+  running.gateway.logger.info(
+    { url: running.url, generation: running.gateway.snapshot.generation },
+    'switchyard listening',
+  );
   process.on('SIGHUP', () => void running.reload());
   const shutdown = (signal: string) => {
     running.gateway.logger.info({ signal }, 'draining');

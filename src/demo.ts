@@ -7,7 +7,11 @@ import { startFakeOpenAI } from './testing/fake-openai.ts';
  * decided for each. Needs no network and no keys.
  */
 export async function runDemo(): Promise<number> {
-  const primary = await startFakeOpenAI({ name: 'primary', record: false, behaviour: { status: 500, errorMessage: 'primary is down' } });
+  const primary = await startFakeOpenAI({
+    name: 'primary',
+    record: false,
+    behaviour: { status: 500, errorMessage: 'primary is down' },
+  });
   const backup = await startFakeOpenAI({ name: 'backup', record: false, behaviour: { chunkDelayMs: 30 } });
   const configText = await readFile(new URL('../examples/demo.yaml', import.meta.url), 'utf8');
   const gateway = await startGateway({
@@ -18,9 +22,14 @@ export async function runDemo(): Promise<number> {
   try {
     out(`switchyard demo: gateway on ${gateway.url}, upstreams ${primary.url} (failing) and ${backup.url}\n`);
 
-    const plain = await chat(gateway.url, { model: 'resilient', messages: [{ role: 'user', content: 'Hello!' }] });
+    const plain = await chat(gateway.url, {
+      model: 'resilient',
+      messages: [{ role: 'user', content: 'Hello!' }],
+    });
     out('1. POST /v1/chat/completions  model=resilient  (its first target answers 500)');
-    out(`   decided_by=${plain.headers.get('x-switchyard-decided-by')}  served by ${plain.headers.get('x-switchyard-provider')}/${plain.headers.get('x-switchyard-model')}  attempts=${plain.headers.get('x-switchyard-attempts')}`);
+    out(
+      `   decided_by=${plain.headers.get('x-switchyard-decided-by')}  served by ${plain.headers.get('x-switchyard-provider')}/${plain.headers.get('x-switchyard-model')}  attempts=${plain.headers.get('x-switchyard-attempts')}`,
+    );
     const body = (await plain.json()) as { choices: Array<{ message: { content: string } }> };
     out(`   answer: ${body.choices[0]?.message.content}\n`);
 
@@ -30,12 +39,17 @@ export async function runDemo(): Promise<number> {
       messages: [{ role: 'user', content: 'Stream please' }],
     });
     out('2. POST /v1/chat/completions  model=backup/llama3.1:8b  stream=true');
-    out(`   decided_by=${streamed.headers.get('x-switchyard-decided-by')}  served by ${streamed.headers.get('x-switchyard-provider')}/${streamed.headers.get('x-switchyard-model')}`);
+    out(
+      `   decided_by=${streamed.headers.get('x-switchyard-decided-by')}  served by ${streamed.headers.get('x-switchyard-provider')}/${streamed.headers.get('x-switchyard-model')}`,
+    );
     process.stdout.write('   chunks: ');
     for await (const delta of contentDeltas(streamed)) process.stdout.write(`[${delta}]`);
     out('\n');
 
-    const unknown = await chat(gateway.url, { model: 'no-such-model', messages: [{ role: 'user', content: 'x' }] });
+    const unknown = await chat(gateway.url, {
+      model: 'no-such-model',
+      messages: [{ role: 'user', content: 'x' }],
+    });
     out('3. POST /v1/chat/completions  model=no-such-model');
     out(`   HTTP ${unknown.status}: ${JSON.stringify(await unknown.json())}`);
     return 0;

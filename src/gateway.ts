@@ -1,11 +1,20 @@
 import { compileSnapshot } from './config/compile.ts';
-import { ConfigError, type ConfigIssue, type LoadedConfig, loadConfigFile, parseConfig } from './config/load.ts';
+import {
+  ConfigError,
+  type ConfigIssue,
+  type LoadedConfig,
+  loadConfigFile,
+  parseConfig,
+} from './config/load.ts';
 import type { Snapshot } from './config/snapshot.ts';
 import { PoolRegistry } from './forward/pools.ts';
 import { TargetHealth } from './forward/target-health.ts';
 import { createLogger, type Logger } from './observability/logger.ts';
 import { Metrics } from './observability/metrics.ts';
 import { createTracer, type RequestTracer } from './observability/tracing.ts';
+import { RoutingState } from './routing/routing-services.ts';
+import { MemoryRuleStore } from './stores/memory-rule-store.ts';
+import type { RuleStore } from './stores/rule-store.ts';
 
 /**
  * The long-lived parts of a running gateway: the current config snapshot (swapped whole on
@@ -18,6 +27,8 @@ export interface GatewayOptions {
   configText?: string;
   env?: NodeJS.ProcessEnv;
   logger?: Logger;
+  /** Where tenants' rules are stored; default: in memory. */
+  ruleStore?: RuleStore;
 }
 
 export type ReloadResult = { ok: true; generation: number } | { ok: false; issues: ConfigIssue[] };
@@ -26,6 +37,7 @@ export class Gateway {
   readonly pools = new PoolRegistry();
   readonly metrics = new Metrics();
   readonly health: TargetHealth;
+  readonly routing: RoutingState;
   #snapshot: Snapshot;
   #generation: number;
   #reloading: Promise<ReloadResult> | undefined;
@@ -42,6 +54,7 @@ export class Gateway {
     });
     this.#generation = 1;
     this.#snapshot = compileSnapshot(loaded, { pools: this.pools, generation: this.#generation });
+    this.routing = new RoutingState(this.#snapshot, options.ruleStore ?? new MemoryRuleStore(), logger, this.metrics);
   }
 
   static async create(options: GatewayOptions): Promise<Gateway> {
@@ -71,10 +84,13 @@ export class Gateway {
 
   async #reload(configText: string | undefined): Promise<ReloadResult> {
     try {
-      const loaded = await load(configText === undefined ? this.options : { ...this.options, configText, configPath: undefined });
+      const loaded = await load(
+        configText === undefined ? this.options : { ...this.options, configText, configPath: undefined },
+      );
       const next = compileSnapshot(loaded, { pools: this.pools, generation: this.#generation + 1 });
       this.#generation += 1;
       this.#snapshot = next;
+      this.routing.adopt(next);
       this.metrics.configReloads.inc({ result: 'applied' });
       this.logger.info({ generation: next.generation, source: next.source }, 'config reloaded');
       this.#scheduleUnusedPoolClose();
@@ -100,13 +116,15 @@ export class Gateway {
   }
 
   async close(): Promise<void> {
+    await this.routing.close();
     await this.pools.closeAll();
     await this.tracer?.shutdown();
   }
 }
 
 async function load(options: GatewayOptions): Promise<LoadedConfig> {
-  if (options.configText !== undefined) return parseConfig(options.configText, '<inline config>', options.env);
+  if (options.configText !== undefined)
+    return parseConfig(options.configText, '<inline config>', options.env);
   if (options.configPath !== undefined) return loadConfigFile(options.configPath, options.env);
   throw new Error('Gateway needs configPath or configText');
 }

@@ -1,6 +1,9 @@
-import { PROFILES } from '../providers/profiles.ts';
-import { makeTarget, type Target } from '../routing/target.ts';
 import type { PoolRegistry } from '../forward/pools.ts';
+import { PROFILES } from '../providers/profiles.ts';
+import { createAuthenticator } from '../identity/authenticate.ts';
+import { compileRouting } from '../routing/compile-routing.ts';
+import { resolveTargetRef } from '../routing/target-ref.ts';
+import { makeTarget, type Target } from '../routing/target.ts';
 import { ConfigError, type ConfigIssue, type LoadedConfig } from './load.ts';
 import type { ProviderConfig } from './schema.ts';
 import type { ProviderRuntime, Snapshot } from './snapshot.ts';
@@ -60,6 +63,8 @@ export function compileSnapshot(loaded: LoadedConfig, deps: CompileDeps): Snapsh
     }
   }
 
+  const routing = compileRouting(config, { providers, modelIndex }, issues);
+
   if (issues.length > 0) throw new ConfigError(loaded.source, issues);
 
   return Object.freeze({
@@ -72,10 +77,16 @@ export function compileSnapshot(loaded: LoadedConfig, deps: CompileDeps): Snapsh
     modelIndex,
     defaultTargets,
     modelListJson: buildModelList(modelIndex, config.models),
+    routing,
+    authenticator: createAuthenticator(config.identity),
   });
 }
 
-function compileProvider(provider: ProviderConfig, pools: PoolRegistry, bodyTimeoutMs: number): ProviderRuntime | string {
+function compileProvider(
+  provider: ProviderConfig,
+  pools: PoolRegistry,
+  bodyTimeoutMs: number,
+): ProviderRuntime | string {
   const profile = PROFILES[provider.kind];
   const baseUrl = provider.base_url ?? profile.defaultBaseUrl;
   if (!baseUrl) return `required for kind ${provider.kind}`;
@@ -98,26 +109,10 @@ function compileProvider(provider: ProviderConfig, pools: PoolRegistry, bodyTime
   };
 }
 
-/**
- * Resolves `provider/model` (the model part may itself contain `/`) or a bare `provider` (its first
- * listed model). A provider that lists no models accepts any model named explicitly.
- */
-export function resolveTargetRef(ref: string, providers: ReadonlyMap<string, ProviderRuntime>): Target | undefined {
-  const slash = ref.indexOf('/');
-  const providerName = slash === -1 ? ref : ref.slice(0, slash);
-  const provider = providers.get(providerName);
-  if (!provider) return undefined;
-  if (slash === -1) {
-    const first = provider.config.models[0];
-    return first === undefined ? undefined : makeTarget(providerName, first);
-  }
-  const model = ref.slice(slash + 1);
-  if (model.length === 0) return undefined;
-  if (provider.models.size > 0 && !provider.models.has(model)) return undefined;
-  return makeTarget(providerName, model);
-}
-
-function buildModelList(index: ReadonlyMap<string, readonly Target[]>, aliases: Record<string, string[]>): string {
+function buildModelList(
+  index: ReadonlyMap<string, readonly Target[]>,
+  aliases: Record<string, string[]>,
+): string {
   const created = Math.floor(Date.now() / 1000);
   const data = [...index.keys()].map((id) => ({
     id,

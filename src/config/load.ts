@@ -45,12 +45,17 @@ export function issuesFromZod(error: z.ZodError): ConfigIssue[] {
 }
 
 /** Parses, interpolates and validates config text. Throws ConfigError listing every problem. */
-export function parseConfig(text: string, source = '<config>', env: NodeJS.ProcessEnv = process.env): LoadedConfig {
+export function parseConfig(
+  text: string,
+  source = '<config>',
+  env: NodeJS.ProcessEnv = process.env,
+): LoadedConfig {
   let raw: unknown;
   try {
     raw = parseYaml(text, { prettyErrors: true, uniqueKeys: true });
   } catch (error) {
-    const message = error instanceof YAMLParseError ? error.message.split('\n')[0] ?? 'YAML error' : String(error);
+    const message =
+      error instanceof YAMLParseError ? (error.message.split('\n')[0] ?? 'YAML error') : String(error);
     throw new ConfigError(source, [{ path: '', message: `YAML: ${message}` }]);
   }
   const interpolated = interpolateEnv(raw, env);
@@ -61,12 +66,17 @@ export function parseConfig(text: string, source = '<config>', env: NodeJS.Proce
   return { config: parsed.data, secrets: interpolated.secrets, source };
 }
 
-export async function loadConfigFile(path: string, env: NodeJS.ProcessEnv = process.env): Promise<LoadedConfig> {
+export async function loadConfigFile(
+  path: string,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<LoadedConfig> {
   let text: string;
   try {
     text = await readFile(path, 'utf8');
   } catch (error) {
-    throw new ConfigError(path, [{ path: '', message: `cannot read file: ${(error as NodeJS.ErrnoException).code ?? error}` }]);
+    throw new ConfigError(path, [
+      { path: '', message: `cannot read file: ${(error as NodeJS.ErrnoException).code ?? error}` },
+    ]);
   }
   return parseConfig(text, path, env);
 }

@@ -1,4 +1,8 @@
 import { z } from 'zod';
+import { identitySchema } from '../identity/schema.ts';
+import { preferenceRouteSchema } from '../routing/policy/document.ts';
+import { policyProviderSchema } from '../routing/policy/provider-config.ts';
+import { ruleSpecSchema } from '../routing/rules/schema.ts';
 
 /**
  * The configuration schema (DESIGN §8). One zod schema validates the YAML and also yields the JSON
@@ -21,6 +25,11 @@ const name = z
   .regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, 'must be lower-case letters, digits, "-" or "_" (max 63)');
 
 const httpUrl = z.url({ protocol: /^https?$/, error: 'Invalid URL' });
+
+const headerName = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9-]*$/, 'must be a lower-case header name')
+  .max(64);
 
 const listen = z
   .string()
@@ -51,7 +60,8 @@ export const providerSchema = z
     circuit_breaker: circuitBreakerSchema.prefault({}),
   })
   .superRefine((provider, ctx) => {
-    const needsUrl = provider.kind === 'azure-openai' || provider.kind === 'vllm' || provider.kind === 'openai-compatible';
+    const needsUrl =
+      provider.kind === 'azure-openai' || provider.kind === 'vllm' || provider.kind === 'openai-compatible';
     if (needsUrl && !provider.base_url) {
       ctx.addIssue({ code: 'custom', path: ['base_url'], message: `required for kind ${provider.kind}` });
     }
@@ -62,7 +72,10 @@ export const providerSchema = z
 
 export const serverSchema = z.strictObject({
   listen: listen.default('127.0.0.1:8080'),
-  max_body_bytes: z.int().min(1024).default(10 * 1024 * 1024),
+  max_body_bytes: z
+    .int()
+    .min(1024)
+    .default(10 * 1024 * 1024),
   request_timeout_ms: z.int().min(1).default(120_000).describe('deadline for the whole fallback chain'),
   stream_idle_timeout_ms: z.int().min(1).default(60_000).describe('longest silence allowed inside a stream'),
   drain_timeout_ms: z.int().min(0).default(10_000).describe('graceful shutdown: time for in-flight requests'),
@@ -78,8 +91,41 @@ export const tracingSchema = z.strictObject({
   service_name: z.string().default('switchyard'),
 });
 
+export const directBackendSchema = z.strictObject({
+  enabled: z.boolean().default(false),
+  header: headerName.default('x-ai-gateway-backend'),
+  allowed: z
+    .union([z.array(z.string().min(1)), z.literal('routed')])
+    .default([])
+    .describe('providers or provider/model the header may name, or "routed": those the routing config uses'),
+});
+
+export const sessionAffinitySchema = z.strictObject({
+  header: headerName.default('x-session-id'),
+  ttl_seconds: z.int().min(1).default(600),
+  max_entries: z.int().min(1).default(100_000).describe('memory store: most sessions kept'),
+  store: z.enum(['memory', 'redis']).default('memory'),
+});
+
+export const inlinePolicySchema = z.strictObject({
+  enabled: z.boolean().default(false).describe('allow routing_policy / routing_preferences in request bodies'),
+  max_bytes: z.int().min(256).default(16_384),
+});
+
 export const routingSchema = z.strictObject({
   default: z.string().optional().describe('provider/model or alias used when nothing else decides'),
+  use_case_header: headerName.default('x-use-case').describe('header read as request.use_case'),
+  rules: z.array(ruleSpecSchema).default([]).describe('static rules; enforce: true ones come first of all'),
+  routing_preferences: z.array(preferenceRouteSchema).default([]),
+  direct_backend: directBackendSchema.prefault({}),
+  session_affinity: sessionAffinitySchema.optional().describe('pin a conversation to its first model; off when absent'),
+  inline_policy: inlinePolicySchema.prefault({}),
+  policy_provider: policyProviderSchema.optional(),
+});
+
+export const rulesStoreSchema = z.strictObject({
+  kind: z.enum(['memory']).default('memory').describe('where tenants\' stored rules live'),
+  cache_ttl_seconds: z.int().min(0).default(30).describe('safety-net TTL of a tenant\'s compiled rules'),
 });
 
 export const configSchema = z
@@ -94,13 +140,19 @@ export const configSchema = z
       .record(z.string(), z.array(z.string().min(1)).min(1))
       .default({})
       .describe('aliases: an ordered list of provider/model targets, first is primary'),
+    identity: identitySchema.prefault({}),
     routing: routingSchema.prefault({}),
+    rules_store: rulesStoreSchema.prefault({}),
   })
   .superRefine((config, ctx) => {
     const seen = new Set<string>();
     config.providers.forEach((provider, index) => {
       if (seen.has(provider.name)) {
-        ctx.addIssue({ code: 'custom', path: ['providers', index, 'name'], message: `duplicate provider "${provider.name}"` });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['providers', index, 'name'],
+          message: `duplicate provider "${provider.name}"`,
+        });
       }
       seen.add(provider.name);
     });

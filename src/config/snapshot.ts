@@ -1,5 +1,7 @@
 import type { Pool } from 'undici';
+import type { Authenticator } from '../identity/authenticate.ts';
 import type { ProviderProfile } from '../providers/profiles.ts';
+import type { RoutingRuntime } from '../routing/routing-runtime.ts';
 import type { Target } from '../routing/target.ts';
 import type { ProviderConfig, SwitchyardConfig } from './schema.ts';
 
@@ -37,4 +39,6 @@ export interface Snapshot {
   readonly defaultTargets: readonly Target[] | null;
   /** The `/v1/models` response body, serialized once. */
   readonly modelListJson: string;
+  readonly routing: RoutingRuntime;
+  readonly authenticator: Authenticator;
 }

@@ -19,7 +19,13 @@ export interface AttemptRequest {
   signal: AbortSignal;
 }
 
-export type FailureOutcome = 'http_error' | 'timeout' | 'connect_error' | 'reset' | 'invalid_response' | 'aborted';
+export type FailureOutcome =
+  | 'http_error'
+  | 'timeout'
+  | 'connect_error'
+  | 'reset'
+  | 'invalid_response'
+  | 'aborted';
 
 export interface AttemptFailure {
   ok: false;
@@ -85,7 +91,13 @@ export async function sendAttempt(req: AttemptRequest): Promise<AttemptResult> {
       return failureFromError(error, req.signal);
     }
     try {
-      return { ok: true, kind: 'json', status: statusCode, body: raw, json: JSON.parse(raw.toString('utf8')) };
+      return {
+        ok: true,
+        kind: 'json',
+        status: statusCode,
+        body: raw,
+        json: JSON.parse(raw.toString('utf8')),
+      };
     } catch {
       return invalidResponse('upstream answered with a body that is not valid JSON');
     }
@@ -120,7 +132,11 @@ async function readAll(body: AsyncIterable<Buffer>): Promise<Buffer> {
   return chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks);
 }
 
-function httpFailure(status: number, retryAfter: string | string[] | undefined, upstreamBody: Buffer | undefined): AttemptFailure {
+function httpFailure(
+  status: number,
+  retryAfter: string | string[] | undefined,
+  upstreamBody: Buffer | undefined,
+): AttemptFailure {
   // 401/403 from an upstream mean *our* credentials for it are wrong: another provider may work.
   const providerSide = status === 408 || status === 429 || status >= 500 || status === 401 || status === 403;
   return {
@@ -162,18 +178,46 @@ function invalidResponse(message: string): AttemptFailure {
 function failureFromError(error: unknown, signal: AbortSignal): AttemptFailure {
   const base = { ok: false as const, retryAfterMs: undefined, upstreamBody: undefined };
   if (signal.aborted) {
-    return { ...base, outcome: 'aborted', status: 499, message: 'request aborted', retryable: false, breakerFailure: false };
+    return {
+      ...base,
+      outcome: 'aborted',
+      status: 499,
+      message: 'request aborted',
+      retryable: false,
+      breakerFailure: false,
+    };
   }
   if (
     error instanceof undiciErrors.HeadersTimeoutError ||
     error instanceof undiciErrors.BodyTimeoutError ||
     error instanceof undiciErrors.ConnectTimeoutError
   ) {
-    return { ...base, outcome: 'timeout', status: 504, message: 'upstream timed out', retryable: true, breakerFailure: true };
+    return {
+      ...base,
+      outcome: 'timeout',
+      status: 504,
+      message: 'upstream timed out',
+      retryable: true,
+      breakerFailure: true,
+    };
   }
   const code = (error as { code?: string }).code;
   if (code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'EAI_AGAIN' || code === 'EHOSTUNREACH') {
-    return { ...base, outcome: 'connect_error', status: 502, message: 'could not connect to upstream', retryable: true, breakerFailure: true };
+    return {
+      ...base,
+      outcome: 'connect_error',
+      status: 502,
+      message: 'could not connect to upstream',
+      retryable: true,
+      breakerFailure: true,
+    };
   }
-  return { ...base, outcome: 'reset', status: 502, message: 'upstream connection failed', retryable: true, breakerFailure: true };
+  return {
+    ...base,
+    outcome: 'reset',
+    status: 502,
+    message: 'upstream connection failed',
+    retryable: true,
+    breakerFailure: true,
+  };
 }

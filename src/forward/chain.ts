@@ -2,7 +2,13 @@ import type { ProviderRuntime, Snapshot } from '../config/snapshot.ts';
 import { errors, type GatewayError } from '../errors.ts';
 import type { Operation } from '../providers/profiles.ts';
 import type { Target } from '../routing/target.ts';
-import { type AttemptFailure, type FailureOutcome, type JsonSuccess, type StreamSuccess, sendAttempt } from './attempt.ts';
+import {
+  type AttemptFailure,
+  type FailureOutcome,
+  type JsonSuccess,
+  type StreamSuccess,
+  sendAttempt,
+} from './attempt.ts';
 import type { TargetHealth } from './target-health.ts';
 
 /**
@@ -36,7 +42,11 @@ export interface ChainRequest {
   onAttempt?(record: AttemptRecord): void;
 }
 
-type Success = (JsonSuccess | StreamSuccess) & { target: Target; provider: ProviderRuntime; attempts: AttemptRecord[] };
+type Success = (JsonSuccess | StreamSuccess) & {
+  target: Target;
+  provider: ProviderRuntime;
+  attempts: AttemptRecord[];
+};
 export type ChainResult = Success;
 
 /** Every target failed or was skipped. */

@@ -5,7 +5,9 @@ import { type BreakerSettings, type BreakerState, CircuitBreaker } from './circu
  * `Retry-After` cooldown. It outlives config snapshots, so a reload does not forget that a
  * provider is down.
  */
-export type Availability = { available: true } | { available: false; reason: 'circuit_open' | 'cooldown'; retryAfterMs: number };
+export type Availability =
+  | { available: true }
+  | { available: false; reason: 'circuit_open' | 'cooldown'; retryAfterMs: number };
 
 export class TargetHealth {
   readonly #breakers = new Map<string, CircuitBreaker>();
@@ -77,7 +79,10 @@ export class TargetHealth {
 }
 
 /** Parses `Retry-After` (delta-seconds or an HTTP date) into milliseconds; undefined if absent/invalid. */
-export function parseRetryAfter(value: string | string[] | undefined, now: number = Date.now()): number | undefined {
+export function parseRetryAfter(
+  value: string | string[] | undefined,
+  now: number = Date.now(),
+): number | undefined {
   const text = Array.isArray(value) ? value[0] : value;
   if (!text) return undefined;
   if (/^\d+$/.test(text.trim())) return Math.min(Number(text) * 1000, 3_600_000);

@@ -18,7 +18,15 @@ const REDACT_PATHS = [
   '*.api_key',
 ];
 
-export function createLogger(config: SwitchyardConfig['logging'], destination?: pino.DestinationStream): Logger {
-  const dest = destination ?? (config.file ? pino.destination({ dest: config.file, sync: false, mkdir: true }) : pino.destination(1));
-  return pino({ level: config.level, base: undefined, redact: { paths: REDACT_PATHS, censor: '[redacted]' } }, dest);
+export function createLogger(
+  config: SwitchyardConfig['logging'],
+  destination?: pino.DestinationStream,
+): Logger {
+  const dest =
+    destination ??
+    (config.file ? pino.destination({ dest: config.file, sync: false, mkdir: true }) : pino.destination(1));
+  return pino(
+    { level: config.level, base: undefined, redact: { paths: REDACT_PATHS, censor: '[redacted]' } },
+    dest,
+  );
 }

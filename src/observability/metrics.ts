@@ -70,6 +70,20 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly policyCache = new Counter({
+    name: 'switchyard_policy_cache_total',
+    help: 'Policy provider cache lookups by result (hit, miss, stale, not_found, error)',
+    labelNames: ['result'] as const,
+    registers: [this.registry],
+  });
+
+  readonly sessionErrors = new Counter({
+    name: 'switchyard_session_store_errors_total',
+    help: 'Session-affinity store operations that failed (affinity degrades, requests go on)',
+    labelNames: ['operation'] as const,
+    registers: [this.registry],
+  });
+
   setBreakerState(target: string, state: BreakerState): void {
     this.breakerState.set({ target }, BREAKER_VALUE[state]);
   }

@@ -25,7 +25,11 @@ export async function createTracer(config: SwitchyardConfig['tracing']): Promise
 
   const provider = new BasicTracerProvider({
     resource: resourceFromAttributes({ 'service.name': config.service_name }),
-    spanProcessors: [new BatchSpanProcessor(new OTLPTraceExporter({ url: config.otlp_endpoint }), { scheduledDelayMillis: 500 })],
+    spanProcessors: [
+      new BatchSpanProcessor(new OTLPTraceExporter({ url: config.otlp_endpoint }), {
+        scheduledDelayMillis: 500,
+      }),
+    ],
   });
   const tracer = provider.getTracer('switchyard');
 
@@ -42,7 +46,11 @@ export async function createTracer(config: SwitchyardConfig['tracing']): Promise
       const span = tracer.startSpan(name, { kind: api.SpanKind.SERVER }, parentContext);
       const context = span.spanContext();
       return {
-        traceParent: { traceId: context.traceId, spanId: context.spanId, flags: context.traceFlags.toString(16).padStart(2, '0') },
+        traceParent: {
+          traceId: context.traceId,
+          spanId: context.spanId,
+          flags: context.traceFlags.toString(16).padStart(2, '0'),
+        },
         setAttributes: (attributes) => span.setAttributes(attributes),
         end(httpStatus) {
           span.setAttribute('http.response.status_code', httpStatus);

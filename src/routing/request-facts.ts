@@ -20,6 +20,11 @@ export interface FactsSource {
   headers: HeaderBag;
   /** Header that carries `request.use_case`; else `metadata.use_case` from the body. */
   useCaseHeader: string;
+  /**
+   * The text to scan and count, as chat messages. Defaults to the body's `messages` (with an
+   * Anthropic `system` prompt); embeddings pass their `input`.
+   */
+  conversation?: () => unknown;
 }
 
 export class LazyRequestFacts implements RequestFacts {
@@ -33,6 +38,7 @@ export class LazyRequestFacts implements RequestFacts {
   readonly hasTools: boolean;
   readonly #body: FactsSource['body'];
   readonly #headers: HeaderBag;
+  readonly #conversation: () => unknown;
   #tokens: number | undefined;
   #sensitivity: SensitivityLevel | undefined;
 
@@ -47,6 +53,7 @@ export class LazyRequestFacts implements RequestFacts {
     this.hasTools = Array.isArray(body.tools) && body.tools.length > 0;
     this.#body = body;
     this.#headers = headers;
+    this.#conversation = source.conversation ?? (() => chatConversation(body));
     const fromHeader = headerValue(headers, source.useCaseHeader);
     const fromMetadata = this.metadata('use_case');
     this.useCase = fromHeader ?? (typeof fromMetadata === 'string' ? fromMetadata : undefined);
@@ -72,12 +79,19 @@ export class LazyRequestFacts implements RequestFacts {
     return Object.hasOwn(metadata, key) ? (metadata as Record<string, unknown>)[key] : undefined;
   }
 
-  /** The messages, with an Anthropic top-level `system` prompt included as a message. */
-  #conversation(): unknown {
-    const { messages, system } = this.#body;
-    if (system === undefined) return messages;
-    return [{ role: 'system', content: system }, ...(Array.isArray(messages) ? messages : [])];
-  }
+}
+
+/** The messages, with an Anthropic top-level `system` prompt included as a message. */
+function chatConversation(body: FactsSource['body']): unknown {
+  const { messages, system } = body;
+  if (system === undefined) return messages;
+  return [{ role: 'system', content: system }, ...(Array.isArray(messages) ? messages : [])];
+}
+
+/** Embeddings input (a string or strings) as user messages, so it is scanned like chat text. */
+export function embeddingsConversation(input: unknown): unknown {
+  const texts = Array.isArray(input) ? input.filter((item) => typeof item === 'string') : [input];
+  return texts.map((content) => ({ role: 'user', content }));
 }
 
 function headerValue(headers: HeaderBag, name: string): string | undefined {

@@ -6,8 +6,8 @@ import { childTraceParent, formatTraceParent, parseTraceParent } from '../observ
 import { errorShapeOf, sendError, toGatewayError } from './error-handler.ts';
 import { type Exchange, newExchange } from './exchange.ts';
 import { registerHealthRoutes } from './health.ts';
-import { logExchange } from './request-log.ts';
 import { registerOpenAIRoutes } from './openai.ts';
+import { logExchange } from './request-log.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -49,7 +49,11 @@ export function buildServer(gateway: Gateway): BuiltServer {
 
   app.addHook('onRequest', async (request, reply) => {
     const incoming = parseTraceParent(request.headers.traceparent as string | undefined);
-    const span = gateway.tracer?.startRequestSpan(`${request.method} ${request.routeOptions.url ?? 'unknown'}`, incoming) ?? null;
+    const span =
+      gateway.tracer?.startRequestSpan(
+        `${request.method} ${request.routeOptions.url ?? 'unknown'}`,
+        incoming,
+      ) ?? null;
     const traceParent = span?.traceParent ?? childTraceParent(incoming);
     const exchange = newExchange(request.id, traceParent, span);
     request.exchange = exchange;
@@ -78,7 +82,11 @@ export function buildServer(gateway: Gateway): BuiltServer {
   });
 
   app.setNotFoundHandler((request, reply) =>
-    sendError(reply, errors.notFound(`${request.method} ${request.url.split('?')[0]}`), errorShapeOf(request)),
+    sendError(
+      reply,
+      errors.notFound(`${request.method} ${request.url.split('?')[0]}`),
+      errorShapeOf(request),
+    ),
   );
 
   // Only JSON is accepted; any other content type is a 415 from the catalogue.

@@ -3,7 +3,12 @@ import type { Decision } from '../routing/decision.ts';
 import type { Target } from '../routing/target.ts';
 
 /** The decision headers of DESIGN §7, on every proxied response. */
-export function setDecisionHeaders(reply: FastifyReply, decision: Decision, served: Target, attempts: number): void {
+export function setDecisionHeaders(
+  reply: FastifyReply,
+  decision: Decision,
+  served: Target,
+  attempts: number,
+): void {
   reply.header('x-switchyard-decided-by', decision.decidedBy);
   reply.header('x-switchyard-provider', served.provider);
   reply.header('x-switchyard-model', served.model);

@@ -1,7 +1,7 @@
 import type { Snapshot } from '../config/snapshot.ts';
 import type { AttemptRecord } from '../forward/chain.ts';
-import type { RequestSpan } from '../observability/tracing.ts';
 import type { TraceParent } from '../observability/trace-context.ts';
+import type { RequestSpan } from '../observability/tracing.ts';
 import type { Decision } from '../routing/decision.ts';
 import type { Target } from '../routing/target.ts';
 

@@ -2,7 +2,11 @@ import type { FastifyInstance } from 'fastify';
 import type { Gateway } from '../gateway.ts';
 
 /** Liveness, readiness and Prometheus metrics. */
-export function registerHealthRoutes(app: FastifyInstance, gateway: Gateway, isDraining: () => boolean): void {
+export function registerHealthRoutes(
+  app: FastifyInstance,
+  gateway: Gateway,
+  isDraining: () => boolean,
+): void {
   app.get('/healthz', async () => ({ status: 'ok' }));
 
   app.get('/readyz', async (_request, reply) => {

@@ -39,7 +39,10 @@ export function parseChatBody(raw: unknown): ChatBody {
   for (let i = 0; i < messages.length; i++) {
     const message = messages[i] as { role?: unknown } | null;
     if (message === null || typeof message !== 'object' || typeof message.role !== 'string') {
-      throw errors.invalidRequest(`messages[${i}] must be an object with a string \`role\``, 'invalid_messages');
+      throw errors.invalidRequest(
+        `messages[${i}] must be an object with a string \`role\``,
+        'invalid_messages',
+      );
     }
   }
   if (stream !== undefined && typeof stream !== 'boolean') {
@@ -54,7 +57,9 @@ export function parseEmbeddingsBody(raw: unknown): JsonObject & { model?: string
   const { input } = body;
   const valid =
     typeof input === 'string' ||
-    (Array.isArray(input) && input.length > 0 && input.every((item) => typeof item === 'string' || typeof item === 'number' || Array.isArray(item)));
+    (Array.isArray(input) &&
+      input.length > 0 &&
+      input.every((item) => typeof item === 'string' || typeof item === 'number' || Array.isArray(item)));
   if (!valid) throw errors.invalidRequest('`input` must be a string or a non-empty array', 'invalid_input');
   return body as JsonObject & { model?: string };
 }

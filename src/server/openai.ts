@@ -1,9 +1,10 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Gateway } from '../gateway.ts';
-import { decideByModel } from '../routing/model-step.ts';
+import { embeddingsConversation } from '../routing/request-facts.ts';
 import type { Exchange } from './exchange.ts';
 import { parseChatBody, parseEmbeddingsBody, upstreamBody } from './openai-body.ts';
 import { proxy } from './proxy.ts';
+import { rememberSession, routeRequest } from './route-request.ts';
 
 /** The OpenAI-compatible ingress: chat completions, embeddings, models. */
 export function registerOpenAIRoutes(app: FastifyInstance, gateway: Gateway): void {
@@ -11,8 +12,9 @@ export function registerOpenAIRoutes(app: FastifyInstance, gateway: Gateway): vo
     const exchange = exchangeOf(request, 'chat');
     const snapshot = gateway.snapshot;
     exchange.snapshot = snapshot;
+    const identity = await snapshot.authenticator.authenticate(request.headers);
     const body = parseChatBody(request.body);
-    const decision = decideByModel(snapshot, body.model, []);
+    const decision = await routeRequest({ gateway, snapshot, identity, body, headers: request.headers });
     exchange.decision = decision;
     return proxy({
       gateway,
@@ -23,6 +25,7 @@ export function registerOpenAIRoutes(app: FastifyInstance, gateway: Gateway): vo
       op: 'chat',
       stream: body.stream === true,
       encodeBody: (target) => JSON.stringify(upstreamBody(body, target.model)),
+      onServed: (target) => rememberSession(gateway, decision, target),
     });
   });
 
@@ -30,8 +33,16 @@ export function registerOpenAIRoutes(app: FastifyInstance, gateway: Gateway): vo
     const exchange = exchangeOf(request, 'embeddings');
     const snapshot = gateway.snapshot;
     exchange.snapshot = snapshot;
+    const identity = await snapshot.authenticator.authenticate(request.headers);
     const body = parseEmbeddingsBody(request.body);
-    const decision = decideByModel(snapshot, body.model, []);
+    const decision = await routeRequest({
+      gateway,
+      snapshot,
+      identity,
+      body,
+      headers: request.headers,
+      conversation: () => embeddingsConversation(body.input),
+    });
     exchange.decision = decision;
     return proxy({
       gateway,
@@ -42,6 +53,7 @@ export function registerOpenAIRoutes(app: FastifyInstance, gateway: Gateway): vo
       op: 'embeddings',
       stream: false,
       encodeBody: (target) => JSON.stringify(upstreamBody(body, target.model)),
+      onServed: (target) => rememberSession(gateway, decision, target),
     });
   });
 

@@ -4,10 +4,10 @@ import type { ProviderRuntime, Snapshot } from '../config/snapshot.ts';
 import type { StreamSuccess } from '../forward/attempt.ts';
 import { ChainFailure, forwardWithFallback } from '../forward/chain.ts';
 import type { Gateway } from '../gateway.ts';
+import { formatTraceParent } from '../observability/trace-context.ts';
 import type { Operation } from '../providers/profiles.ts';
 import type { Decision } from '../routing/decision.ts';
 import type { Target } from '../routing/target.ts';
-import { formatTraceParent } from '../observability/trace-context.ts';
 import { setDecisionHeaders } from './decision-headers.ts';
 import type { Exchange } from './exchange.ts';
 import { SseTail, usageOf } from './sse-tail.ts';
@@ -25,6 +25,8 @@ export interface ProxyRequest {
   op: Operation;
   stream: boolean;
   encodeBody(target: Target, provider: ProviderRuntime): string;
+  /** Called once a target has answered and the gateway has committed to it. */
+  onServed?(target: Target): void;
 }
 
 export async function proxy(req: ProxyRequest): Promise<FastifyReply> {
@@ -60,7 +62,8 @@ export async function proxy(req: ProxyRequest): Promise<FastifyReply> {
       stream: req.stream,
       signal,
       deadline,
-      onAttempt: (record) => recordAttempt(gateway, record.target, record.outcome, record.durationMs, req.stream),
+      onAttempt: (record) =>
+        recordAttempt(gateway, record.target, record.outcome, record.durationMs, req.stream),
     });
   } catch (error) {
     reply.raw.off('close', onClose);
@@ -76,6 +79,7 @@ export async function proxy(req: ProxyRequest): Promise<FastifyReply> {
   exchange.attempts = result.attempts;
   exchange.served = result.target;
   setDecisionHeaders(reply, req.decision, result.target, result.attempts.length);
+  req.onServed?.(result.target);
 
   if (result.kind === 'json') {
     reply.raw.off('close', onClose);
@@ -96,14 +100,24 @@ export async function proxy(req: ProxyRequest): Promise<FastifyReply> {
   const relay = relayStream(result, exchange, () => {
     reply.raw.off('close', onClose);
     gateway.metrics.upstreamLatency.observe(
-      { provider: result.target.provider, model: result.target.model, outcome: exchange.streamError ? 'stream_error' : 'ok' },
+      {
+        provider: result.target.provider,
+        model: result.target.model,
+        outcome: exchange.streamError ? 'stream_error' : 'ok',
+      },
       (performance.now() - started) / 1000,
     );
   });
   return reply.send(Readable.from(relay, { objectMode: false }));
 }
 
-function recordAttempt(gateway: Gateway, key: string, outcome: string, durationMs: number, stream: boolean): void {
+function recordAttempt(
+  gateway: Gateway,
+  key: string,
+  outcome: string,
+  durationMs: number,
+  stream: boolean,
+): void {
   const slash = key.indexOf('/');
   const labels = { provider: key.slice(0, slash), model: key.slice(slash + 1) };
   gateway.metrics.attempts.inc({ ...labels, outcome });
@@ -120,7 +134,11 @@ function recordAttempt(gateway: Gateway, key: string, outcome: string, durationM
  * is no fallback: a broken or truncated upstream ends the stream with an SSE error event that the
  * OpenAI clients surface as an error.
  */
-async function* relayStream(upstream: StreamSuccess, exchange: Exchange, onEnd: () => void): AsyncGenerator<Buffer> {
+async function* relayStream(
+  upstream: StreamSuccess,
+  exchange: Exchange,
+  onEnd: () => void,
+): AsyncGenerator<Buffer> {
   const tail = new SseTail();
   let finished = false;
   try {

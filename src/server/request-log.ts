@@ -18,7 +18,11 @@ export function logExchange(gateway: Gateway, request: FastifyRequest, status: n
   });
   exchange.span?.end(status);
 
-  if (exchange.endpoint === 'chat' || exchange.endpoint === 'embeddings' || exchange.endpoint === 'messages') {
+  if (
+    exchange.endpoint === 'chat' ||
+    exchange.endpoint === 'embeddings' ||
+    exchange.endpoint === 'messages'
+  ) {
     gateway.metrics.requests.inc({
       endpoint: exchange.endpoint,
       provider: served?.provider ?? '',
@@ -27,8 +31,14 @@ export function logExchange(gateway: Gateway, request: FastifyRequest, status: n
       status: String(status),
     });
     if (served && usage) {
-      gateway.metrics.tokens.inc({ provider: served.provider, model: served.model, kind: 'prompt' }, usage.promptTokens);
-      gateway.metrics.tokens.inc({ provider: served.provider, model: served.model, kind: 'completion' }, usage.completionTokens);
+      gateway.metrics.tokens.inc(
+        { provider: served.provider, model: served.model, kind: 'prompt' },
+        usage.promptTokens,
+      );
+      gateway.metrics.tokens.inc(
+        { provider: served.provider, model: served.model, kind: 'completion' },
+        usage.completionTokens,
+      );
     }
   }
   if (!gateway.logger.isLevelEnabled('info')) return;
@@ -57,6 +67,16 @@ export function logExchange(gateway: Gateway, request: FastifyRequest, status: n
   }
 }
 
-function formatAttempt(attempt: { target: string; outcome: string; status: number | undefined; durationMs: number }) {
-  return { target: attempt.target, outcome: attempt.outcome, status: attempt.status, ms: Math.round(attempt.durationMs) };
+function formatAttempt(attempt: {
+  target: string;
+  outcome: string;
+  status: number | undefined;
+  durationMs: number;
+}) {
+  return {
+    target: attempt.target,
+    outcome: attempt.outcome,
+    status: attempt.status,
+    ms: Math.round(attempt.durationMs),
+  };
 }

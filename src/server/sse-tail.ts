@@ -8,7 +8,10 @@ export class SseTail {
   #tail = '';
 
   push(chunk: Buffer): void {
-    const text = chunk.length > KEEP_BYTES ? chunk.subarray(chunk.length - KEEP_BYTES).toString('utf8') : chunk.toString('utf8');
+    const text =
+      chunk.length > KEEP_BYTES
+        ? chunk.subarray(chunk.length - KEEP_BYTES).toString('utf8')
+        : chunk.toString('utf8');
     this.#tail = (this.#tail + text).slice(-KEEP_BYTES);
   }
 

@@ -31,7 +31,10 @@ export async function startGateway(options: StartOptions): Promise<RunningGatewa
   const port = typeof address === 'object' && address ? address.port : (options.port ?? configPort);
   const host = options.host ?? configHost;
 
-  const stopWatching = options.watchConfig && options.configPath ? watchFile(options.configPath, () => void gateway.reload()) : () => {};
+  const stopWatching =
+    options.watchConfig && options.configPath
+      ? watchFile(options.configPath, () => void gateway.reload())
+      : () => {};
 
   let closing: Promise<void> | undefined;
   const close = () => {
@@ -47,7 +50,12 @@ export async function startGateway(options: StartOptions): Promise<RunningGatewa
     return closing;
   };
 
-  return { gateway, url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`, reload: (text) => gateway.reload(text), close };
+  return {
+    gateway,
+    url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
+    reload: (text) => gateway.reload(text),
+    close,
+  };
 }
 
 function splitListen(listen: string): [string, number] {

@@ -59,7 +59,11 @@ describe('policyProviderSchema', () => {
 
 describe('policyUrl', () => {
   it('keeps the configured query and path; the id is only ever a query value', () => {
-    const url = policyUrl('https://p.internal/v1/policy?env=prod&policy_id=evil#frag', '../../admin?x=1&y', 7);
+    const url = policyUrl(
+      'https://p.internal/v1/policy?env=prod&policy_id=evil#frag',
+      '../../admin?x=1&y',
+      7,
+    );
     expect(url.origin).toBe('https://p.internal');
     expect(url.pathname).toBe('/v1/policy');
     expect(url.hash).toBe('');
@@ -81,7 +85,11 @@ describe('fetchPolicy against a real HTTP provider', () => {
     const [request] = provider.requests;
     expect(request?.method).toBe('GET');
     expect(request?.path).toBe('/v1/routing-policy');
-    expect(Object.fromEntries(request?.query ?? [])).toEqual({ env: 'prod', policy_id: 'acme-main', revision: '5' });
+    expect(Object.fromEntries(request?.query ?? [])).toEqual({
+      env: 'prod',
+      policy_id: 'acme-main',
+      revision: '5',
+    });
     expect(request?.headers.authorization).toBe(`Bearer ${SECRET}`);
     expect(request?.headers['x-tenant-scope']).toBe('routing');
     expect(request?.headers.accept).toBe('application/json');
@@ -125,8 +133,15 @@ describe('fetchPolicy against a real HTTP provider', () => {
 
   it('names the problem when the document fails the schema', async () => {
     provider.handler = (_request, res) =>
-      sendJson(res, 200, doc('p', 1, { routing_preferences: [{ name: 'code', description: 'x', models: [] }] }));
-    expectErrorWithout(await fetchPolicy(config, 'p', 1), /invalid policy document: routing_preferences\[0\]\.models/);
+      sendJson(
+        res,
+        200,
+        doc('p', 1, { routing_preferences: [{ name: 'code', description: 'x', models: [] }] }),
+      );
+    expectErrorWithout(
+      await fetchPolicy(config, 'p', 1),
+      /invalid policy document: routing_preferences\[0\]\.models/,
+    );
 
     provider.handler = (_request, res) => sendJson(res, 200, [doc('p', 1)]);
     expectErrorWithout(await fetchPolicy(config, 'p', 1), /not a JSON object/);

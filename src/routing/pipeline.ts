@@ -1,0 +1,145 @@
+import type { Snapshot } from '../config/snapshot.ts';
+import { errors } from '../errors.ts';
+import type { SessionCache } from '../stores/session-cache.ts';
+import { type Decision, decision, type DecidedBy, type TraceStep } from './decision.ts';
+import type { RequestFacts } from './facts.ts';
+import { decideByModel } from './model-step.ts';
+import type { CompiledPolicy, PreferenceRoute } from './policy/compile-policy.ts';
+import type { HeaderBag } from './request-facts.ts';
+import type { RoutingFields } from './routing-fields.ts';
+import type { CompiledRule } from './rules/compile.ts';
+import { explainRules, firstMatch, mergeByPriority } from './rules/evaluate.ts';
+import { pinnedTargets, sessionKey } from './steps/affinity.ts';
+import { directBackendTarget } from './steps/direct-backend.ts';
+import { targetsForAction } from './steps/rule-targets.ts';
+import type { Target } from './target.ts';
+import type { TenantRuleSet } from './tenant-rules.ts';
+
+/**
+ * The routing decision, in the order of DESIGN §2; the first step that yields targets wins:
+ *   1. enforced rules  2. direct-backend header  3. session affinity
+ *   4. the policy (inline > external provider > stored + static rules): rules → preference routes → default
+ *   5. the requested model, else the configured default.
+ * Every step records in the trace why it did or did not decide.
+ */
+export interface DecideInput {
+  snapshot: Snapshot;
+  facts: RequestFacts;
+  headers: HeaderBag;
+  fields: RoutingFields;
+  /** Full rule-by-rule explanations in the trace (explain endpoint, debug logging). */
+  explain: boolean;
+}
+
+export interface RoutingServices {
+  tenantRules(snapshot: Snapshot, tenant: string): Promise<TenantRuleSet>;
+  /** Resolves step 4's policy from its sources; null when none beyond stored + static rules. */
+  resolvePolicy(input: DecideInput, trace: TraceStep[]): Promise<CompiledPolicy | null>;
+  /** Picks a preference route with the router model; null when none fits or no router is set. */
+  choosePreference(input: DecideInput, routes: readonly PreferenceRoute[], trace: TraceStep[]): Promise<PreferenceChoice | null>;
+  sessions: SessionCache | null;
+}
+
+export interface PreferenceChoice {
+  route: PreferenceRoute;
+  targets: readonly Target[];
+}
+
+export interface RoutedDecision extends Decision {
+  /** Where to remember the served target for later turns; undefined when affinity does not apply. */
+  sessionKey: string | undefined;
+}
+
+export async function decide(input: DecideInput, services: RoutingServices): Promise<RoutedDecision> {
+  const { snapshot, facts } = input;
+  const trace: TraceStep[] = [];
+  const tenantRules = await services.tenantRules(snapshot, facts.tenantId);
+  const key = sessionKey(snapshot, input.headers, facts.tenantId);
+  const done = (d: Decision, remember: boolean): RoutedDecision => ({ ...d, sessionKey: remember ? key : undefined });
+
+  // 1. Enforced rules: the platform's first, then the tenant's.
+  const enforced = [...snapshot.routing.enforcedRules, ...tenantRules.enforced];
+  const enforcedMatch = evaluateRules(enforced, input, trace, 'enforced_rules');
+  if (enforcedMatch) return done(ruleDecision(enforcedMatch, 'enforced_rule', input, trace, undefined), false);
+
+  // 2. Direct-backend header.
+  const direct = directBackendTarget(snapshot, input.headers, facts.model);
+  if (direct) {
+    trace.push({ step: 'direct_backend', decided: true, reason: `header ${snapshot.routing.directBackend.header} names ${direct.key}` });
+    return done(decision('direct_backend', [direct], trace), false);
+  }
+  trace.push({ step: 'direct_backend', decided: false, reason: 'header absent' });
+
+  // 3. Session affinity.
+  if (key && services.sessions) {
+    const pinned = await pinnedTargets(services.sessions, key, snapshot);
+    if (pinned.kind === 'pinned') {
+      trace.push({ step: 'session', decided: true, reason: `session pinned to ${pinned.targets[0]?.key}` });
+      return done(decision('session', pinned.targets, trace), true);
+    }
+    trace.push({ step: 'session', decided: false, reason: SESSION_MISS[pinned.kind] });
+  } else {
+    trace.push({ step: 'session', decided: false, reason: snapshot.routing.affinity ? 'no session header' : 'affinity off' });
+  }
+
+  // 4. The policy.
+  const policy = await services.resolvePolicy(input, trace);
+  // Static rules go first on equal priority: a tenant cannot shadow a platform rule.
+  const rules = policy ? policy.rules : mergeByPriority(snapshot.routing.staticRules, tenantRules.normal);
+  const ruleMatch = evaluateRules(rules, input, trace, policy ? `policy_rules (${policy.id})` : 'rules');
+  if (ruleMatch) return done(ruleDecision(ruleMatch, 'rule', input, trace, policy), true);
+
+  const routes = policy ? policy.preferences : snapshot.routing.preferences;
+  if (routes.length > 0) {
+    const choice = await services.choosePreference(input, routes, trace);
+    if (choice) return done(decision('preference', choice.targets, trace, { route: choice.route.name, policy: policyRef(policy) }), true);
+  } else {
+    trace.push({ step: 'preferences', decided: false, reason: 'no preference routes' });
+  }
+
+  if (policy?.defaultTargets) {
+    trace.push({ step: 'policy_default', decided: true, reason: `default of policy ${policy.id}` });
+    return done(decision('policy_default', policy.defaultTargets, trace, { policy: policyRef(policy) }), true);
+  }
+
+  // 5. The requested model, else the configured default.
+  return done(decideByModel(snapshot, facts.model, trace), true);
+}
+
+const SESSION_MISS = {
+  none: 'no pinned target for this session yet',
+  stale: 'pinned targets are no longer configured',
+  unavailable: 'session store unavailable; affinity skipped',
+} as const;
+
+function evaluateRules(rules: readonly CompiledRule[], input: DecideInput, trace: TraceStep[], step: string): CompiledRule | undefined {
+  if (rules.length === 0) {
+    trace.push({ step, decided: false, reason: 'no rules' });
+    return undefined;
+  }
+  const match = firstMatch(rules, input.facts);
+  const details = input.explain ? explainRules(rules, input.facts) : undefined;
+  trace.push({
+    step,
+    decided: match !== undefined,
+    reason: match ? `rule "${match.name}" matched` : `none of ${rules.length} rules matched`,
+    ...(details ? { details } : {}),
+  });
+  return match;
+}
+
+function ruleDecision(
+  rule: CompiledRule,
+  decidedBy: DecidedBy,
+  input: DecideInput,
+  trace: TraceStep[],
+  policy: CompiledPolicy | null | undefined,
+): Decision {
+  if (rule.action.kind === 'reject') throw errors.rejectedByRule(rule.action.message);
+  const targets = targetsForAction(rule.action, rule.name, input.facts.model, input.snapshot);
+  return decision(decidedBy, targets, trace, { rule: { id: rule.id, name: rule.name }, policy: policyRef(policy) });
+}
+
+function policyRef(policy: CompiledPolicy | null | undefined): Decision['policy'] {
+  return policy ? { id: policy.id, revision: policy.revision, source: policy.source } : undefined;
+}

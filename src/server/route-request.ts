@@ -1,0 +1,51 @@
+import type { Snapshot } from '../config/snapshot.ts';
+import type { Gateway } from '../gateway.ts';
+import type { Identity } from '../identity/identity.ts';
+import { decide, type RoutedDecision } from '../routing/pipeline.ts';
+import { type HeaderBag, LazyRequestFacts } from '../routing/request-facts.ts';
+import { readRoutingFields } from '../routing/routing-fields.ts';
+import type { Target } from '../routing/target.ts';
+
+/**
+ * Identity, facts and the routing decision for one model request — shared by every ingress
+ * (OpenAI, Anthropic, the decision-only endpoints).
+ */
+export interface RouteRequestInput {
+  gateway: Gateway;
+  snapshot: Snapshot;
+  identity: Identity;
+  body: Readonly<Record<string, unknown>>;
+  headers: HeaderBag;
+  explain?: boolean;
+  conversation?: () => unknown;
+}
+
+export function routeRequest(input: RouteRequestInput): Promise<RoutedDecision> {
+  const { gateway, snapshot, body, headers } = input;
+  const facts = new LazyRequestFacts({
+    caller: input.identity,
+    body,
+    headers,
+    useCaseHeader: snapshot.routing.useCaseHeader,
+    ...(input.conversation ? { conversation: input.conversation } : {}),
+  });
+  return decide(
+    { snapshot, facts, headers, fields: readRoutingFields(body), explain: input.explain ?? gateway.logger.isLevelEnabled('debug') },
+    gateway.routing,
+  );
+}
+
+/**
+ * Pins the conversation to the target that answered (served first, then the rest of the chain),
+ * without holding up the response. A store that fails only costs affinity.
+ */
+export function rememberSession(gateway: Gateway, decision: RoutedDecision, served: Target): void {
+  const sessions = gateway.routing.sessions;
+  const affinity = gateway.snapshot.routing.affinity;
+  if (!decision.sessionKey || !sessions || !affinity) return;
+  const targets = [served.key, ...decision.targets.filter((t) => t.key !== served.key).map((t) => t.key)];
+  sessions.set(decision.sessionKey, targets, affinity.ttlSeconds).catch((error: unknown) => {
+    gateway.metrics.sessionErrors.inc({ operation: 'set' });
+    gateway.logger.warn({ err: (error as Error).message }, 'session store write failed; affinity skipped');
+  });
+}
