@@ -7,6 +7,8 @@ const USAGE = `Usage:
   switchyard serve --config FILE      start the gateway (SIGHUP or a file change reloads the config)
   switchyard validate FILE            check a config; prints every error with its path
   switchyard demo                     start fake upstreams and the gateway, show a few decisions
+  switchyard explain --config FILE REQUEST.json [--tenant T] [--user ID] [--role R] [--department D] [--header name=value]...
+                                      print the routing decision and its trace; calls no upstream
 `;
 
 async function main(argv: string[]): Promise<number> {
@@ -16,6 +18,8 @@ async function main(argv: string[]): Promise<number> {
       return serve(rest);
     case 'validate':
       return validate(rest);
+    case 'explain':
+      return explain(rest);
     case 'demo': {
       const { runDemo } = await import('./demo.ts');
       return runDemo();
@@ -54,6 +58,43 @@ async function serve(args: string[]): Promise<number> {
   process.once('SIGTERM', () => shutdown('SIGTERM'));
   process.once('SIGINT', () => shutdown('SIGINT'));
   return new Promise<number>(() => {});
+}
+
+async function explain(args: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: {
+      config: { type: 'string', short: 'c' },
+      tenant: { type: 'string' },
+      user: { type: 'string' },
+      role: { type: 'string' },
+      department: { type: 'string' },
+      header: { type: 'string', multiple: true },
+    },
+  });
+  const [requestFile] = positionals;
+  if (!values.config || !requestFile) {
+    process.stderr.write(USAGE);
+    return 2;
+  }
+  const { readFile } = await import('node:fs/promises');
+  const { Gateway } = await import('./gateway.ts');
+  const { explainRequest } = await import('./server/explain.ts');
+  const { createLogger } = await import('./observability/logger.ts');
+  const request = JSON.parse(await readFile(requestFile, 'utf8')) as unknown;
+  const headers = Object.fromEntries((values.header ?? []).map((h) => [h.slice(0, h.indexOf('=')), h.slice(h.indexOf('=') + 1)]));
+  const identity = values.tenant
+    ? { tenant: values.tenant, user: { id: values.user, role: values.role, department: values.department } }
+    : undefined;
+  const gateway = await Gateway.create({ configPath: values.config, logger: createLogger({ level: 'silent' }) });
+  try {
+    const explanation = await explainRequest(gateway, { request, headers, ...(identity ? { identity } : {}) });
+    process.stdout.write(`${JSON.stringify(explanation, null, 2)}\n`);
+    return explanation.error ? 1 : 0;
+  } finally {
+    await gateway.close();
+  }
 }
 
 async function validate(args: string[]): Promise<number> {

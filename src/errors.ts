@@ -15,6 +15,9 @@ export type ErrorType =
   | 'service_unavailable';
 
 export class GatewayError extends Error {
+  /** For errors raised while deciding: the decision trace so far (explain output; never sent to clients). */
+  trace: unknown[] | undefined;
+
   constructor(
     readonly status: number,
     readonly type: ErrorType,

@@ -1,6 +1,7 @@
 import type { PoolRegistry } from '../forward/pools.ts';
 import { PROFILES } from '../providers/profiles.ts';
 import { createAuthenticator } from '../identity/authenticate.ts';
+import { compileAdminKeys } from '../identity/admin-keys.ts';
 import { compileRouting } from '../routing/compile-routing.ts';
 import { resolveTargetRef } from '../routing/target-ref.ts';
 import { makeTarget, type Target } from '../routing/target.ts';
@@ -79,6 +80,7 @@ export function compileSnapshot(loaded: LoadedConfig, deps: CompileDeps): Snapsh
     modelListJson: buildModelList(modelIndex, config.models),
     routing,
     authenticator: createAuthenticator(config.identity),
+    adminKeys: compileAdminKeys(config.admin.keys),
   });
 }
 

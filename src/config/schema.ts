@@ -134,7 +134,14 @@ export const configSchema = z
     server: serverSchema.prefault({}),
     logging: loggingSchema.prefault({}),
     tracing: tracingSchema.prefault({}),
-    admin: z.strictObject({ keys: z.array(z.string().min(1)).default([]) }).prefault({}),
+    admin: z
+      .strictObject({
+        keys: z
+          .array(z.union([z.string().min(16), z.strictObject({ key: z.string().min(16), tenant: z.string().min(1).optional() })]))
+          .default([])
+          .describe('admin API keys ($ENV); an entry with a tenant may only touch that tenant'),
+      })
+      .prefault({}),
     providers: z.array(providerSchema).min(1),
     models: z
       .record(z.string(), z.array(z.string().min(1)).min(1))

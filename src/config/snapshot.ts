@@ -1,5 +1,6 @@
 import type { Pool } from 'undici';
 import type { Authenticator } from '../identity/authenticate.ts';
+import type { AdminKeyTable } from '../identity/admin-keys.ts';
 import type { ProviderProfile } from '../providers/profiles.ts';
 import type { RoutingRuntime } from '../routing/routing-runtime.ts';
 import type { Target } from '../routing/target.ts';
@@ -41,4 +42,5 @@ export interface Snapshot {
   readonly modelListJson: string;
   readonly routing: RoutingRuntime;
   readonly authenticator: Authenticator;
+  readonly adminKeys: AdminKeyTable;
 }

@@ -76,7 +76,7 @@ export function publicKeyProblem(pem: string, algorithms: readonly JwsAlgorithm[
 function algorithmProblem(key: KeyObject, alg: JwsAlgorithm): string | undefined {
   const type = key.asymmetricKeyType ?? 'unknown';
   if (alg.startsWith('RS') || alg.startsWith('PS')) {
-    if (type !== 'rsa') return `is a ${type} key; ${alg} needs an RSA key`;
+    if (type !== 'rsa') return `has key type ${type}; ${alg} needs an RSA key`;
     const bits = key.asymmetricKeyDetails?.modulusLength ?? 0;
     if (bits < MIN_RSA_BITS) return `is a ${bits}-bit RSA key; ${alg} needs at least ${MIN_RSA_BITS} bits`;
     return undefined;
@@ -88,7 +88,7 @@ function algorithmProblem(key: KeyObject, alg: JwsAlgorithm): string | undefined
     return undefined;
   }
   if (alg === 'EdDSA' || alg === 'Ed25519') {
-    if (type !== 'ed25519') return `is a ${type} key; ${alg} needs an Ed25519 key`;
+    if (type !== 'ed25519') return `has key type ${type}; ${alg} needs an Ed25519 key`;
     return undefined;
   }
   return `cannot be used with ${alg}`;

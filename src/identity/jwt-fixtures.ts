@@ -58,7 +58,11 @@ export interface SignOptions {
   readonly kid?: string;
 }
 
-export function signToken(payload: JWTPayload, key: CryptoKey | Uint8Array, options: SignOptions): Promise<string> {
+export function signToken(
+  payload: JWTPayload,
+  key: CryptoKey | Uint8Array,
+  options: SignOptions,
+): Promise<string> {
   const header = options.kid === undefined ? { alg: options.alg } : { alg: options.alg, kid: options.kid };
   return new SignJWT(payload).setProtectedHeader({ ...header, typ: 'JWT' }).sign(key);
 }

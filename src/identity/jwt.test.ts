@@ -145,7 +145,9 @@ describe('JWT with a static RSA public key', () => {
   });
 
   it('refuses garbage', async () => {
-    expect((await refusal(verifier, 'aaaaaaaaa.bbbbbbbbbb.cccccccccc')).message).toBe('The token is malformed');
+    expect((await refusal(verifier, 'aaaaaaaaa.bbbbbbbbbb.cccccccccc')).message).toBe(
+      'The token is malformed',
+    );
   });
 });
 

@@ -1,5 +1,5 @@
 import type { Snapshot } from '../config/snapshot.ts';
-import { errors } from '../errors.ts';
+import { errors, GatewayError } from '../errors.ts';
 import type { SessionCache } from '../stores/session-cache.ts';
 import { type Decision, decision, type DecidedBy, type TraceStep } from './decision.ts';
 import type { RequestFacts } from './facts.ts';
@@ -51,8 +51,17 @@ export interface RoutedDecision extends Decision {
 }
 
 export async function decide(input: DecideInput, services: RoutingServices): Promise<RoutedDecision> {
-  const { snapshot, facts } = input;
   const trace: TraceStep[] = [];
+  try {
+    return await decideSteps(input, services, trace);
+  } catch (error) {
+    if (error instanceof GatewayError) error.trace = trace;
+    throw error;
+  }
+}
+
+async function decideSteps(input: DecideInput, services: RoutingServices, trace: TraceStep[]): Promise<RoutedDecision> {
+  const { snapshot, facts } = input;
   const tenantRules = await services.tenantRules(snapshot, facts.tenantId);
   const key = sessionKey(snapshot, input.headers, facts.tenantId);
   const done = (d: Decision, remember: boolean): RoutedDecision => ({ ...d, sessionKey: remember ? key : undefined });

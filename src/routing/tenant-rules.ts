@@ -2,7 +2,7 @@ import { LRUCache } from 'lru-cache';
 import type { Snapshot } from '../config/snapshot.ts';
 import { errors } from '../errors.ts';
 import type { Logger } from '../observability/logger.ts';
-import type { RuleStore } from '../stores/rule-store.ts';
+import { type RuleStore, ruleSpecOf } from '../stores/rule-store.ts';
 import { type CompiledRule, compileRule } from './rules/compile.ts';
 
 /**
@@ -76,7 +76,7 @@ export class TenantRules {
     for (const rule of stored) {
       try {
         // The store's tenant wins over anything in the row: a rule never leaves its tenant.
-        compiled.push(compileRule({ ...rule, tenant_id: tenant }, { knownProviders, source: 'store' }));
+        compiled.push(compileRule({ ...ruleSpecOf(rule), tenant_id: tenant }, { knownProviders, source: 'store' }));
       } catch (error) {
         // Valid when written, but the config may since have dropped a provider it names.
         this.logger.warn({ tenant, rule: rule.id, err: (error as Error).message }, 'stored rule skipped');

@@ -3,6 +3,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } 
 import { errors, type GatewayError } from '../errors.ts';
 import type { Gateway } from '../gateway.ts';
 import { childTraceParent, formatTraceParent, parseTraceParent } from '../observability/trace-context.ts';
+import { registerAdminRoutes } from './admin.ts';
 import { errorShapeOf, sendError, toGatewayError } from './error-handler.ts';
 import { type Exchange, newExchange } from './exchange.ts';
 import { registerHealthRoutes } from './health.ts';
@@ -97,6 +98,7 @@ export function buildServer(gateway: Gateway): BuiltServer {
 
   registerOpenAIRoutes(app, gateway);
   registerHealthRoutes(app, gateway, () => draining);
+  registerAdminRoutes(app, gateway);
 
   return {
     app,

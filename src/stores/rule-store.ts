@@ -40,3 +40,9 @@ export class VersionConflictError extends Error {
     this.name = 'VersionConflictError';
   }
 }
+
+/** The rule itself, without the store's bookkeeping (version, timestamps). */
+export function ruleSpecOf(stored: StoredRule): RuleSpec {
+  const { version: _version, created_at: _created, updated_at: _updated, ...spec } = stored;
+  return spec;
+}

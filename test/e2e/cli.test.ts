@@ -16,15 +16,23 @@ beforeAll(() => {
 describe('switchyard validate', () => {
   it('prints every error with its path and exits 1', () => {
     const file = join(dir, 'bad.yaml');
-    writeFileSync(file, 'version: 1\nproviders:\n  - {name: a, kind: openai}\n  - {name: b, kind: vllm, base_url: "nope"}\n  - {name: c, kind: openai, api_key: $MISSING_KEY_XYZ}\n');
-    const run = spawnSync(process.execPath, [...CLI, 'validate', file], { encoding: 'utf8', env: { ...process.env, MISSING_KEY_XYZ: undefined } });
+    writeFileSync(
+      file,
+      'version: 1\nproviders:\n  - {name: a, kind: openai}\n  - {name: b, kind: vllm, base_url: "nope"}\n  - {name: c, kind: openai, api_key: $MISSING_KEY_XYZ}\n',
+    );
+    const run = spawnSync(process.execPath, [...CLI, 'validate', file], {
+      encoding: 'utf8',
+      env: { ...process.env, MISSING_KEY_XYZ: undefined },
+    });
     expect(run.status).toBe(1);
     expect(run.stderr).toContain('providers[1].base_url: Invalid URL');
     expect(run.stderr).toContain('providers[2].api_key: environment variable MISSING_KEY_XYZ is not set');
   });
 
   it('accepts the example config and exits 0', () => {
-    const run = spawnSync(process.execPath, [...CLI, 'validate', 'examples/switchyard.yaml'], { encoding: 'utf8' });
+    const run = spawnSync(process.execPath, [...CLI, 'validate', 'examples/switchyard.yaml'], {
+      encoding: 'utf8',
+    });
     expect(run.stderr).toBe('');
     expect(run.status).toBe(0);
   });
@@ -45,12 +53,17 @@ describe('switchyard serve', () => {
   let url: string;
   const configFile = () => join(dir, 'serve.yaml');
   const writeConfig = (alias: string) =>
-    writeFileSync(configFile(), `version: 1\nserver: {listen: "127.0.0.1:0"}\nlogging: {level: info}\nproviders:\n  - {name: up, kind: openai-compatible, base_url: "${upstream.url}", models: [m1]}\nmodels:\n  ${alias}: [up/m1]\n`);
+    writeFileSync(
+      configFile(),
+      `version: 1\nserver: {listen: "127.0.0.1:0"}\nlogging: {level: info}\nproviders:\n  - {name: up, kind: openai-compatible, base_url: "${upstream.url}", models: [m1]}\nmodels:\n  ${alias}: [up/m1]\n`,
+    );
 
   beforeAll(async () => {
     upstream = await startFakeOpenAI({ record: false });
     writeConfig('first');
-    child = spawn(process.execPath, [...CLI, 'serve', '--config', configFile()], { stdio: ['ignore', 'pipe', 'pipe'] });
+    child = spawn(process.execPath, [...CLI, 'serve', '--config', configFile()], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     url = await new Promise<string>((resolve, reject) => {
       let out = '';
       child.stdout?.on('data', (chunk: Buffer) => {
@@ -67,7 +80,10 @@ describe('switchyard serve', () => {
     await upstream.close();
   });
 
-  const models = async () => ((await (await fetch(`${url}/v1/models`)).json()) as { data: Array<{ id: string }> }).data.map((m) => m.id);
+  const models = async () =>
+    ((await (await fetch(`${url}/v1/models`)).json()) as { data: Array<{ id: string }> }).data.map(
+      (m) => m.id,
+    );
 
   const generation = async () =>
     ((await (await fetch(`${url}/readyz`)).json()) as { config: { generation: number } }).config.generation;

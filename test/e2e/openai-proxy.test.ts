@@ -83,7 +83,9 @@ describe('proxying', () => {
     expect(embeddings.data).toHaveLength(2);
     const models = await client.models.list();
     const ids = models.data.map((m) => m.id);
-    expect(ids).toEqual(expect.arrayContaining(['resilient', 'gpt-4o-mini', 'primary/gpt-4o', 'secondary/backup-model']));
+    expect(ids).toEqual(
+      expect.arrayContaining(['resilient', 'gpt-4o-mini', 'primary/gpt-4o', 'secondary/backup-model']),
+    );
   });
 
   it('uses routing.default when the request names no model', async () => {
@@ -132,17 +134,27 @@ describe('fallback', () => {
 
   it('falls back after a timeout and after a connection reset', async () => {
     primary.setBehaviour('gpt-4o-mini', { fault: 'hang-before-headers' });
-    const afterTimeout = await client.chat.completions.create({ model: 'resilient', messages: [{ role: 'user', content: 'a' }] });
+    const afterTimeout = await client.chat.completions.create({
+      model: 'resilient',
+      messages: [{ role: 'user', content: 'a' }],
+    });
     expect(afterTimeout.model).toBe('backup-model');
 
     primary.setBehaviour('gpt-4o-mini', { fault: 'reset-before-headers' });
-    const afterReset = await client.chat.completions.create({ model: 'resilient', messages: [{ role: 'user', content: 'b' }] });
+    const afterReset = await client.chat.completions.create({
+      model: 'resilient',
+      messages: [{ role: 'user', content: 'b' }],
+    });
     expect(afterReset.model).toBe('backup-model');
   });
 
   it('falls back when a stream dies before its first byte, but never after the stream began', async () => {
     primary.setBehaviour('gpt-4o-mini', { fault: 'reset-before-headers' });
-    const early = await client.chat.completions.create({ model: 'resilient', messages: [{ role: 'user', content: 'a' }], stream: true });
+    const early = await client.chat.completions.create({
+      model: 'resilient',
+      messages: [{ role: 'user', content: 'a' }],
+      stream: true,
+    });
     let text = '';
     for await (const chunk of early) text += chunk.choices[0]?.delta.content ?? '';
     expect(text).toBe('Hello from secondary (backup-model)');
@@ -150,7 +162,11 @@ describe('fallback', () => {
     primary.reset();
     secondary.reset();
     primary.setBehaviour('gpt-4o-mini', { fault: 'reset-mid-stream', reply: 'a b c d e f g h' });
-    const late = await client.chat.completions.create({ model: 'resilient', messages: [{ role: 'user', content: 'b' }], stream: true });
+    const late = await client.chat.completions.create({
+      model: 'resilient',
+      messages: [{ role: 'user', content: 'b' }],
+      stream: true,
+    });
     const received: string[] = [];
     await expect(async () => {
       for await (const chunk of late) received.push(chunk.choices[0]?.delta.content ?? '');
@@ -161,7 +177,11 @@ describe('fallback', () => {
 
   it('ends a stream that stops without [DONE] with an error event', async () => {
     primary.setBehaviour('gpt-4o-mini', { fault: 'stream-without-done' });
-    const stream = await client.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'x' }], stream: true });
+    const stream = await client.chat.completions.create({
+      model: 'gpt-4o-mini',
+      messages: [{ role: 'user', content: 'x' }],
+      stream: true,
+    });
     await expect(async () => {
       for await (const _ of stream) {
         // drain
@@ -171,7 +191,10 @@ describe('fallback', () => {
 
   it('falls back when the upstream answers garbage instead of JSON', async () => {
     primary.setBehaviour('gpt-4o-mini', { fault: 'garbage' });
-    const completion = await client.chat.completions.create({ model: 'resilient', messages: [{ role: 'user', content: 'x' }] });
+    const completion = await client.chat.completions.create({
+      model: 'resilient',
+      messages: [{ role: 'user', content: 'x' }],
+    });
     expect(completion.model).toBe('backup-model');
   });
 
@@ -197,21 +220,32 @@ describe('fallback', () => {
 
   it('honours Retry-After as a cooldown for that target', async () => {
     primary.setSequence('gpt-4o-mini', [{ status: 429, retryAfterSeconds: 1 }]);
-    const first = await client.chat.completions.create({ model: 'resilient', messages: [{ role: 'user', content: 'x' }] });
+    const first = await client.chat.completions.create({
+      model: 'resilient',
+      messages: [{ role: 'user', content: 'x' }],
+    });
     expect(first.model).toBe('backup-model');
     // During the cooldown the primary is skipped without being asked.
-    const second = await client.chat.completions.create({ model: 'resilient', messages: [{ role: 'user', content: 'y' }] });
+    const second = await client.chat.completions.create({
+      model: 'resilient',
+      messages: [{ role: 'user', content: 'y' }],
+    });
     expect(second.model).toBe('backup-model');
     expect(primary.countFor('gpt-4o-mini')).toBe(1);
     await new Promise((resolve) => setTimeout(resolve, 1100));
-    const third = await client.chat.completions.create({ model: 'resilient', messages: [{ role: 'user', content: 'z' }] });
+    const third = await client.chat.completions.create({
+      model: 'resilient',
+      messages: [{ role: 'user', content: 'z' }],
+    });
     expect(third.model).toBe('gpt-4o-mini');
   });
 
   it('opens the circuit breaker after consecutive failures and recovers after the cooldown', async () => {
     primary.setBehaviour('gpt-4o', { status: 502 });
     for (let i = 0; i < 3; i++) {
-      await client.chat.completions.create({ model: 'primary/gpt-4o', messages: [{ role: 'user', content: 'x' }] }).catch(() => {});
+      await client.chat.completions
+        .create({ model: 'primary/gpt-4o', messages: [{ role: 'user', content: 'x' }] })
+        .catch(() => {});
     }
     expect(primary.countFor('gpt-4o')).toBe(3);
     const open = await client.chat.completions
@@ -224,7 +258,10 @@ describe('fallback', () => {
 
     primary.setBehaviour('gpt-4o', {});
     await new Promise((resolve) => setTimeout(resolve, 350));
-    const recovered = await client.chat.completions.create({ model: 'primary/gpt-4o', messages: [{ role: 'user', content: 'x' }] });
+    const recovered = await client.chat.completions.create({
+      model: 'primary/gpt-4o',
+      messages: [{ role: 'user', content: 'x' }],
+    });
     expect(recovered.model).toBe('gpt-4o');
     const after = await (await fetch(`${gw.url}/metrics`)).text();
     expect(after).toContain('switchyard_circuit_breaker_state{target="primary/gpt-4o"} 0');
@@ -235,7 +272,10 @@ describe('fallback', () => {
     let upstreamClosed = false;
     const endless = createServer((req, res) => {
       res.writeHead(200, { 'content-type': 'text/event-stream' });
-      const timer = setInterval(() => res.write(`data: ${JSON.stringify({ choices: [{ index: 0, delta: { content: 'x' } }] })}\n\n`), 10);
+      const timer = setInterval(
+        () => res.write(`data: ${JSON.stringify({ choices: [{ index: 0, delta: { content: 'x' } }] })}\n\n`),
+        10,
+      );
       res.on('close', () => {
         clearInterval(timer);
         upstreamClosed = true;
@@ -244,8 +284,13 @@ describe('fallback', () => {
     });
     await new Promise<void>((resolve) => endless.listen(0, '127.0.0.1', resolve));
     const port = (endless.address() as AddressInfo).port;
-    const result = await gw.reload(config().replace('models: [gpt-4o-mini, backup-model]}', `models: [gpt-4o-mini, backup-model]}
-  - {name: endless, kind: openai-compatible, base_url: "http://127.0.0.1:${port}/v1", models: [forever]}`));
+    const result = await gw.reload(
+      config().replace(
+        'models: [gpt-4o-mini, backup-model]}',
+        `models: [gpt-4o-mini, backup-model]}
+  - {name: endless, kind: openai-compatible, base_url: "http://127.0.0.1:${port}/v1", models: [forever]}`,
+      ),
+    );
     expect(result.ok).toBe(true);
     const controller = new AbortController();
     const stream = await client.chat.completions.create(
@@ -260,23 +305,47 @@ describe('fallback', () => {
     }
     expect(seen).toBe(3);
     await expect.poll(() => upstreamClosed).toBe(true);
-    await expect.poll(() => gw.requestLogs().some((l) => l.status === 499 && l.stream_error === 'client disconnected')).toBe(true);
+    await expect
+      .poll(() => gw.requestLogs().some((l) => l.status === 499 && l.stream_error === 'client disconnected'))
+      .toBe(true);
     endless.close();
   });
 });
 
 describe('bad input never reaches an upstream', () => {
   const post = (body: string, contentType = 'application/json') =>
-    fetch(`${gw.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': contentType }, body });
+    fetch(`${gw.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': contentType },
+      body,
+    });
 
   it.each([
     ['malformed JSON', '{"model": "gpt-4o-mini", ', 'application/json', 400, 'invalid_json'],
     ['a body that is not an object', '[1,2]', 'application/json', 400, 'invalid_body'],
     ['no messages', '{"model":"gpt-4o-mini"}', 'application/json', 400, 'invalid_messages'],
-    ['an unknown model', '{"model":"nope","messages":[{"role":"user","content":"x"}]}', 'application/json', 404, 'model_not_found'],
-    ['a non-string model', '{"model":7,"messages":[{"role":"user","content":"x"}]}', 'application/json', 400, 'invalid_model'],
+    [
+      'an unknown model',
+      '{"model":"nope","messages":[{"role":"user","content":"x"}]}',
+      'application/json',
+      404,
+      'model_not_found',
+    ],
+    [
+      'a non-string model',
+      '{"model":7,"messages":[{"role":"user","content":"x"}]}',
+      'application/json',
+      400,
+      'invalid_model',
+    ],
     ['an unsupported content type', 'hello', 'text/plain', 415, 'unsupported_media_type'],
-    ['prototype pollution', '{"__proto__":{"x":1},"model":"gpt-4o-mini","messages":[{"role":"user","content":"x"}]}', 'application/json', 400, 'invalid_json'],
+    [
+      'prototype pollution',
+      '{"__proto__":{"x":1},"model":"gpt-4o-mini","messages":[{"role":"user","content":"x"}]}',
+      'application/json',
+      400,
+      'invalid_json',
+    ],
   ])('%s', async (_name, body, contentType, status, code) => {
     const response = await post(body, contentType);
     expect(response.status).toBe(status);
@@ -288,7 +357,10 @@ describe('bad input never reaches an upstream', () => {
   });
 
   it('refuses a body over the configured limit with 413', async () => {
-    const big = JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'x'.repeat(11 * 1024 * 1024) }] });
+    const big = JSON.stringify({
+      model: 'gpt-4o-mini',
+      messages: [{ role: 'user', content: 'x'.repeat(11 * 1024 * 1024) }],
+    });
     const response = await post(big);
     expect(response.status).toBe(413);
     expect(((await response.json()) as { error: { code: string } }).error.code).toBe('body_too_large');
@@ -307,7 +379,12 @@ describe('observability', () => {
     primary.setBehaviour('gpt-4o-mini', { status: 500 });
     await client.chat.completions.create({ model: 'resilient', messages: [{ role: 'user', content: 'x' }] });
     const line = gw.requestLogs().at(-1) as Record<string, unknown>;
-    expect(line).toMatchObject({ status: 200, decided_by: 'alias', provider: 'secondary', model: 'backup-model' });
+    expect(line).toMatchObject({
+      status: 200,
+      decided_by: 'alias',
+      provider: 'secondary',
+      model: 'backup-model',
+    });
     expect(line.attempts).toEqual([
       expect.objectContaining({ target: 'primary/gpt-4o-mini', outcome: 'http_error', status: 500 }),
       expect.objectContaining({ target: 'secondary/backup-model', outcome: 'ok' }),
@@ -319,9 +396,14 @@ describe('observability', () => {
   });
 
   it('exports request, latency, fallback and token metrics', async () => {
-    await client.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'x' }] });
+    await client.chat.completions.create({
+      model: 'gpt-4o-mini',
+      messages: [{ role: 'user', content: 'x' }],
+    });
     const text = await (await fetch(`${gw.url}/metrics`)).text();
-    expect(text).toMatch(/switchyard_requests_total\{endpoint="chat",provider="primary",model="gpt-4o-mini",decided_by="model",status="200"\} \d+/);
+    expect(text).toMatch(
+      /switchyard_requests_total\{endpoint="chat",provider="primary",model="gpt-4o-mini",decided_by="model",status="200"\} \d+/,
+    );
     expect(text).toContain('switchyard_upstream_latency_seconds_bucket');
     expect(text).toContain('switchyard_time_to_first_token_seconds_bucket');
     expect(text).toContain('switchyard_fallbacks_total');
@@ -332,6 +414,8 @@ describe('observability', () => {
     expect((await fetch(`${gw.url}/healthz`)).status).toBe(200);
     const ready = await fetch(`${gw.url}/readyz`);
     expect(ready.status).toBe(200);
-    expect(((await ready.json()) as { config: { generation: number } }).config.generation).toBeGreaterThanOrEqual(1);
+    expect(
+      ((await ready.json()) as { config: { generation: number } }).config.generation,
+    ).toBeGreaterThanOrEqual(1);
   });
 });

@@ -54,7 +54,10 @@ afterAll(async () => {
 
 describe('provider kinds', () => {
   it('azure-openai: deployment in the path, api-version query, api-key header', async () => {
-    const completion = await client.chat.completions.create({ model: 'my-deployment', messages: [{ role: 'user', content: 'hi' }] });
+    const completion = await client.chat.completions.create({
+      model: 'my-deployment',
+      messages: [{ role: 'user', content: 'hi' }],
+    });
     expect(completion.choices[0]?.message.content).toContain('my-deployment');
     const request = azure.requests.at(-1);
     expect(request?.path).toBe('/openai/deployments/my-deployment/chat/completions');
@@ -86,7 +89,11 @@ describe('deadlines', () => {
 
   it('ends a stream that goes idle with an SSE error event', async () => {
     slow.setBehaviour('s1', { fault: 'hang-mid-stream', reply: 'a b c d' });
-    const stream = await client.chat.completions.create({ model: 'slow/s1', messages: [{ role: 'user', content: 'x' }], stream: true });
+    const stream = await client.chat.completions.create({
+      model: 'slow/s1',
+      messages: [{ role: 'user', content: 'x' }],
+      stream: true,
+    });
     await expect(async () => {
       for await (const _ of stream) {
         // drain
@@ -104,7 +111,11 @@ describe('tracing', () => {
       headers: { 'content-type': 'application/json', traceparent: `00-${traceId}-1234567890abcdef-01` },
       body: JSON.stringify({ model: 'my-deployment', messages: [{ role: 'user', content: 'hi' }] }),
     });
-    await expect.poll(() => exported.some((e) => e.path === '/v1/traces' && e.body.includes(traceId)), { timeout: 5000 }).toBe(true);
+    await expect
+      .poll(() => exported.some((e) => e.path === '/v1/traces' && e.body.includes(traceId)), {
+        timeout: 5000,
+      })
+      .toBe(true);
     const payload = exported.find((e) => e.body.includes(traceId))?.body ?? '';
     expect(payload).toContain('switchyard-test');
     expect(payload).toContain('switchyard.decided_by');

@@ -52,7 +52,9 @@ describe('reload', () => {
     expect(reloadResults.every((r) => (r as { ok: boolean }).ok)).toBe(true);
     // Every request reached the upstream exactly once: none lost, none duplicated.
     expect(upstream.requests.length - before).toBe(200);
-    const contents = new Set(upstream.requests.slice(before).map((r) => JSON.stringify((r.body as { messages: unknown }).messages)));
+    const contents = new Set(
+      upstream.requests.slice(before).map((r) => JSON.stringify((r.body as { messages: unknown }).messages)),
+    );
     expect(contents.size).toBe(200);
     expect(gw.gateway.snapshot.generation).toBeGreaterThanOrEqual(21);
   });

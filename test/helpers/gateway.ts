@@ -9,7 +9,10 @@ export interface TestGateway extends RunningGateway {
   requestLogs(): Array<Record<string, unknown>>;
 }
 
-export async function startTestGateway(configText: string, options: Partial<StartOptions> = {}): Promise<TestGateway> {
+export async function startTestGateway(
+  configText: string,
+  options: Partial<StartOptions> = {},
+): Promise<TestGateway> {
   const logs: string[] = [];
   const sink = new Writable({
     write(chunk, _encoding, done) {
@@ -24,6 +27,8 @@ export async function startTestGateway(configText: string, options: Partial<Star
     ...running,
     logs,
     requestLogs: () =>
-      logs.map((line) => JSON.parse(line) as Record<string, unknown>).filter((line) => line.msg === 'request'),
+      logs
+        .map((line) => JSON.parse(line) as Record<string, unknown>)
+        .filter((line) => line.msg === 'request'),
   };
 }
