@@ -1,15 +1,20 @@
 #!/usr/bin/env node
+import cluster from 'node:cluster';
+import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
 import { ConfigError, formatIssue, loadConfigFile } from './config/load.ts';
+import { RULES_USAGE } from './cli-rules.ts';
 import { startGateway } from './server/start.ts';
 
 const USAGE = `Usage:
-  switchyard serve --config FILE      start the gateway (SIGHUP or a file change reloads the config)
+  switchyard serve --config FILE [--workers N|auto]
+                                      start the gateway (SIGHUP or a file change reloads the config);
+                                      --workers forks N processes sharing the port (auto: one per core)
   switchyard validate FILE            check a config; prints every error with its path
   switchyard demo                     start fake upstreams and the gateway, show a few decisions
   switchyard explain --config FILE REQUEST.json [--tenant T] [--user ID] [--role R] [--department D] [--header name=value]...
                                       print the routing decision and its trace; calls no upstream
-`;
+${RULES_USAGE}`;
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -20,6 +25,10 @@ async function main(argv: string[]): Promise<number> {
       return validate(rest);
     case 'explain':
       return explain(rest);
+    case 'rules': {
+      const { rulesCommand } = await import('./cli-rules.ts');
+      return rulesCommand(rest);
+    }
     case 'demo': {
       const { runDemo } = await import('./demo.ts');
       return runDemo();
@@ -31,11 +40,17 @@ async function main(argv: string[]): Promise<number> {
 }
 
 async function serve(args: string[]): Promise<number> {
-  const { values } = parseArgs({ args, options: { config: { type: 'string', short: 'c' } } });
-  if (!values.config) {
+  const { values } = parseArgs({
+    args,
+    options: { config: { type: 'string', short: 'c' }, workers: { type: 'string', short: 'w' } },
+  });
+  const workers = parseWorkers(values.workers);
+  if (!values.config || workers === null) {
     process.stderr.write(USAGE);
     return 2;
   }
+  // Forked workers run this same command line; only the primary supervises.
+  if (workers !== undefined && cluster.isPrimary) return servePrimary(values.config, workers);
   let running: Awaited<ReturnType<typeof startGateway>>;
   try {
     running = await startGateway({ configPath: values.config, watchConfig: true });
@@ -47,7 +62,7 @@ async function serve(args: string[]): Promise<number> {
     throw error;
   }
   running.gateway.logger.info(
-    { url: running.url, generation: running.gateway.snapshot.generation },
+    { url: running.url, generation: running.gateway.snapshot.generation, ...(cluster.worker ? { worker: cluster.worker.id } : {}) },
     'switchyard listening',
   );
   process.on('SIGHUP', () => void running.reload());
@@ -58,6 +73,36 @@ async function serve(args: string[]): Promise<number> {
   process.once('SIGTERM', () => shutdown('SIGTERM'));
   process.once('SIGINT', () => shutdown('SIGINT'));
   return new Promise<number>(() => {});
+}
+
+/** undefined: no --workers (one process); null: not a valid count. */
+function parseWorkers(value: string | undefined): number | null | undefined {
+  if (value === undefined) return undefined;
+  if (value === 'auto') return availableParallelism();
+  const count = Number(value);
+  return Number.isInteger(count) && count >= 1 && count <= 1024 ? count : null;
+}
+
+/** The config is checked once here, so a bad file stops the command instead of N crashing workers. */
+async function servePrimary(configPath: string, workers: number): Promise<number> {
+  const { compileSnapshot } = await import('./config/compile.ts');
+  const { PoolRegistry } = await import('./forward/pools.ts');
+  const { createLogger } = await import('./observability/logger.ts');
+  const { runPrimary } = await import('./serve-cluster.ts');
+  let logging: Parameters<typeof createLogger>[0];
+  try {
+    const loaded = await loadConfigFile(configPath);
+    const pools = new PoolRegistry();
+    compileSnapshot(loaded, { pools, generation: 0 });
+    await pools.closeAll();
+    logging = loaded.config.logging;
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    process.stderr.write(`${error.message}\n`);
+    return 1;
+  }
+  const code = await runPrimary({ workers, logger: createLogger(logging) });
+  process.exit(code);
 }
 
 async function explain(args: string[]): Promise<number> {

@@ -17,6 +17,11 @@ export type ErrorType =
 export class GatewayError extends Error {
   /** For errors raised while deciding: the decision trace so far (explain output; never sent to clients). */
   trace: unknown[] | undefined;
+  /**
+   * An upstream's error already mapped to the client's API shape (only type, message, code and
+   * param are kept): sent instead of the catalogue body. Set only by `upstreamRelayed`.
+   */
+  clientBody: object | undefined;
 
   constructor(
     readonly status: number,
@@ -104,5 +109,100 @@ export const errors = {
     new GatewayError(503, 'service_unavailable', 'policy_unavailable', `Policy ${JSON.stringify(policyId)} could not be loaded`),
   policyNotFound: (policyId: string) =>
     new GatewayError(404, 'not_found_error', 'policy_not_found', `Policy ${JSON.stringify(policyId)} does not exist`),
+  conflict: (message: string) => new GatewayError(409, 'invalid_request_error', 'conflict', message),
+  untranslatable: (message: string, code: string) =>
+    new GatewayError(400, 'invalid_request_error', code, message),
+  upstreamUntranslatable: (message: string) =>
+    new GatewayError(502, 'upstream_error', 'invalid_upstream_response', message),
+  upstreamRelayed: (status: number, message: string, clientBody: object) => {
+    const error = new GatewayError(status, status === 429 ? 'rate_limit_error' : 'upstream_error', 'upstream_error', message);
+    error.clientBody = clientBody;
+    return error;
+  },
   internal: () => new GatewayError(500, 'api_error', 'internal_error', 'Internal gateway error'),
+} as const;
+
+/**
+ * MCP routes speak JSON-RPC 2.0, so their errors are JSON-RPC error responses
+ * (`{jsonrpc: "2.0", id, error: {code, message, data: {code}}}`), not the OpenAI shape. A refusal
+ * that answers a request by its id is an ordinary JSON-RPC response (HTTP 200); `status` is used
+ * when the error is about the HTTP exchange itself (a bad body, an unreachable server) or refuses a
+ * message that has no id to answer. `data.code` is the stable, machine-readable name.
+ */
+export type JsonRpcId = string | number;
+
+export interface JsonRpcErrorBody {
+  jsonrpc: '2.0';
+  id: JsonRpcId | null;
+  error: { code: number; message: string; data: Record<string, unknown> };
+}
+
+export class JsonRpcError extends Error {
+  constructor(
+    readonly status: number,
+    readonly rpcCode: number,
+    readonly code: string,
+    message: string,
+    readonly id: JsonRpcId | null = null,
+    readonly data: Readonly<Record<string, unknown>> = {},
+    readonly headers: Readonly<Record<string, string>> = {},
+  ) {
+    super(message);
+    this.name = 'JsonRpcError';
+  }
+
+  withId(id: JsonRpcId | null): JsonRpcError {
+    return new JsonRpcError(this.status, this.rpcCode, this.code, this.message, id, this.data, this.headers);
+  }
+
+  toBody(): JsonRpcErrorBody {
+    return {
+      jsonrpc: '2.0',
+      id: this.id,
+      error: { code: this.rpcCode, message: this.message, data: { code: this.code, ...this.data } },
+    };
+  }
+}
+
+/** Tool names come from clients: quoted and cut short before they are echoed in a message. */
+function quoted(name: string): string {
+  return JSON.stringify(name.length > 128 ? `${name.slice(0, 128)}…` : name);
+}
+
+export const mcpErrors = {
+  parseError: (detail: string) => new JsonRpcError(400, -32700, 'parse_error', `Parse error: ${detail}`),
+  invalidRequest: (message: string, id: JsonRpcId | null = null) =>
+    new JsonRpcError(400, -32600, 'invalid_request', `Invalid request: ${message}`, id),
+  batchNotSupported: (version: string) =>
+    new JsonRpcError(
+      400,
+      -32600,
+      'batch_not_supported',
+      `JSON-RPC batches are not part of MCP protocol version ${version}; send one message per request`,
+    ),
+  invalidParams: (message: string, id: JsonRpcId | null) =>
+    new JsonRpcError(400, -32602, 'invalid_params', `Invalid params: ${message}`, id),
+  toolDenied: (server: string, tool: string) =>
+    new JsonRpcError(403, -32010, 'denied_by_policy', `Tool ${quoted(tool)} on MCP server "${server}" is not allowed for this caller`),
+  serverDenied: (server: string) =>
+    new JsonRpcError(403, -32010, 'denied_by_policy', `MCP server "${server}" is not allowed for this caller`),
+  rateLimited: (tool: string, retryAfterSeconds: number) =>
+    new JsonRpcError(
+      429,
+      -32011,
+      'rate_limited',
+      `Rate limit for tool ${quoted(tool)} exceeded; retry in ${retryAfterSeconds} s`,
+      null,
+      { retry_after_seconds: retryAfterSeconds },
+      { 'retry-after': String(retryAfterSeconds) },
+    ),
+  batchRefused: () =>
+    new JsonRpcError(403, -32012, 'batch_refused', 'Not sent: another message in the same batch was refused'),
+  serverUnavailable: (server: string) =>
+    new JsonRpcError(502, -32013, 'mcp_server_unavailable', `MCP server "${server}" is unreachable`),
+  serverTimeout: (server: string) =>
+    new JsonRpcError(504, -32014, 'mcp_server_timeout', `MCP server "${server}" did not answer in time`),
+  /** Errors from the shared catalogue (credentials, limits, not found) in JSON-RPC form. */
+  fromGatewayError: (error: GatewayError) =>
+    new JsonRpcError(error.status, -32000, error.code, error.message, null, {}, error.headers),
 } as const;

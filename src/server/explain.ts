@@ -1,6 +1,7 @@
 import { errors, GatewayError } from '../errors.ts';
 import type { Gateway } from '../gateway.ts';
 import { anonymousIdentity, type Identity } from '../identity/identity.ts';
+import type { Decision } from '../routing/decision.ts';
 import { z } from 'zod';
 import { asObject } from './openai-body.ts';
 import { routeRequest } from './route-request.ts';
@@ -57,15 +58,7 @@ export async function explainRequest(
   authorizeTenant(identity.tenant);
   try {
     const decision = await routeRequest({ gateway, snapshot, identity, body: asObject(request), headers, explain: true });
-    return {
-      decided_by: decision.decidedBy,
-      targets: decision.targets.map((t) => t.key),
-      rule: decision.rule ?? null,
-      route: decision.route ?? null,
-      policy: decision.policy ?? null,
-      error: null,
-      trace: decision.trace,
-    };
+    return { ...describeDecision(decision), error: null };
   } catch (error) {
     if (!(error instanceof GatewayError)) throw error;
     return {
@@ -78,4 +71,18 @@ export async function explainRequest(
       trace: error.trace ?? [],
     };
   }
+}
+
+export type DecisionView = Omit<Explanation, 'error'>;
+
+/** A decision as JSON: the explain output, and the body of `POST /v1/route`. */
+export function describeDecision(decision: Decision): DecisionView {
+  return {
+    decided_by: decision.decidedBy,
+    targets: decision.targets.map((t) => t.key),
+    rule: decision.rule ?? null,
+    route: decision.route ?? null,
+    policy: decision.policy ?? null,
+    trace: decision.trace,
+  };
 }

@@ -1,6 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import type { RuleSpec } from '../routing/rules/schema.ts';
-import { type RuleChangeListener, type RuleStore, type StoredRule, VersionConflictError } from './rule-store.ts';
+import {
+  DuplicateRuleError,
+  type RuleChangeListener,
+  type RuleStore,
+  type RuleStoreStatus,
+  type StoredRule,
+  VersionConflictError,
+} from './rule-store.ts';
 
 /** A rule store in process memory: for tests and single-process setups that need no persistence. */
 export class MemoryRuleStore implements RuleStore {
@@ -43,6 +50,9 @@ export class MemoryRuleStore implements RuleStore {
   #insert(tenantId: string, rule: RuleSpec): StoredRule {
     const now = new Date().toISOString();
     const id = rule.id ?? randomUUID();
+    const existing = [...this.#tenant(tenantId).values()];
+    if (existing.some((r) => r.id === id)) throw new DuplicateRuleError('id');
+    if (existing.some((r) => r.name === rule.name)) throw new DuplicateRuleError('name');
     const stored: StoredRule = { ...rule, id, tenant_id: tenantId, version: 1, created_at: now, updated_at: now };
     this.#tenant(tenantId).set(id, stored);
     this.#order.set(id, ++this.#sequence);
@@ -59,6 +69,9 @@ export class MemoryRuleStore implements RuleStore {
     const current = this.#tenant(tenantId).get(id);
     if (!current) throw new Error(`rule ${id} not found`);
     if (current.version !== expectedVersion) throw new VersionConflictError(id, current.version);
+    if ([...this.#tenant(tenantId).values()].some((r) => r.id !== id && r.name === rule.name)) {
+      throw new DuplicateRuleError('name');
+    }
     const stored: StoredRule = {
       ...rule,
       id,
@@ -79,8 +92,17 @@ export class MemoryRuleStore implements RuleStore {
   }
 
   async replaceAll(tenantId: string, rules: readonly RuleSpec[]): Promise<StoredRule[]> {
+    const previous = this.#byTenant.get(tenantId);
     this.#byTenant.set(tenantId, new Map());
-    const created = rules.map((rule) => this.#insert(tenantId, rule));
+    let created: StoredRule[];
+    try {
+      created = rules.map((rule) => this.#insert(tenantId, rule));
+    } catch (error) {
+      // All or nothing, like the SQL store's transaction.
+      if (previous) this.#byTenant.set(tenantId, previous);
+      else this.#byTenant.delete(tenantId);
+      throw error;
+    }
     this.#notify(tenantId);
     return created;
   }
@@ -88,6 +110,10 @@ export class MemoryRuleStore implements RuleStore {
   onChange(listener: RuleChangeListener): () => void {
     this.#listeners.add(listener);
     return () => this.#listeners.delete(listener);
+  }
+
+  status(): RuleStoreStatus {
+    return { ok: true };
   }
 
   async close(): Promise<void> {

@@ -14,7 +14,15 @@ export interface StoredRule extends RuleSpec {
   updated_at: string;
 }
 
-export type RuleChangeListener = (tenantId: string) => void;
+/**
+ * Called after a write commits, with the tenant whose rules changed — or `null` when any tenant's
+ * rules may have changed unseen (the change feed was lost and came back), so every cached tenant
+ * must be dropped.
+ */
+export type RuleChangeListener = (tenantId: string | null) => void;
+
+/** Whether the store can be read and its change feed is live; reported on /readyz and in metrics. */
+export type RuleStoreStatus = { ok: true } | { ok: false; error: string };
 
 export interface RuleStore {
   /** The tenant's enabled rules, by priority ascending (ties by creation). */
@@ -28,6 +36,7 @@ export interface RuleStore {
   /** Replaces all of a tenant's rules in one transaction (import). */
   replaceAll(tenantId: string, rules: readonly RuleSpec[]): Promise<StoredRule[]>;
   onChange(listener: RuleChangeListener): () => void;
+  status(): RuleStoreStatus;
   close(): Promise<void>;
 }
 
@@ -38,6 +47,22 @@ export class VersionConflictError extends Error {
   ) {
     super(`rule ${id} was changed by someone else (now at version ${currentVersion})`);
     this.name = 'VersionConflictError';
+  }
+}
+
+/** A rule with this id (or this name, within the tenant) already exists. */
+export class DuplicateRuleError extends Error {
+  constructor(readonly what: string) {
+    super(`a rule with this ${what} already exists for the tenant`);
+    this.name = 'DuplicateRuleError';
+  }
+}
+
+/** The store cannot be reached (database down, still starting); the operation did not happen. */
+export class RuleStoreUnavailableError extends Error {
+  constructor(readonly reason: string) {
+    super(`the rule store is unavailable: ${reason}`);
+    this.name = 'RuleStoreUnavailableError';
   }
 }
 

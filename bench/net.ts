@@ -1,0 +1,33 @@
+import { createServer } from 'node:net';
+import { request } from 'undici';
+import { type Child, isRunning, logTail } from './children.ts';
+
+/** A port that was free a moment ago (the kernel picks it); the server binds it right after. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** Polls a readiness URL until it answers 200, the child dies, or the time is up. */
+export async function waitForReady(child: Child, url: string, timeoutMs = 30_000): Promise<void> {
+  const deadline = performance.now() + timeoutMs;
+  while (performance.now() < deadline) {
+    if (!isRunning(child)) throw new Error(`${child.name} exited during startup\n${logTail(child)}`);
+    try {
+      const { statusCode, body } = await request(url, { headersTimeout: 1000, bodyTimeout: 1000 });
+      await body.dump();
+      if (statusCode === 200) return;
+    } catch {
+      // Not listening yet.
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`${child.name} not ready after ${timeoutMs} ms\n${logTail(child)}`);
+}

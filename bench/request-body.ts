@@ -1,0 +1,44 @@
+/**
+ * The one request every target receives: a ~1 KB chat completion, the size of a short real prompt,
+ * so per-byte costs (reading, JSON parsing, re-encoding) show up as they would in production.
+ * The model is `gpt-4o-mini` everywhere: the fake answers it directly, and the Switchyard configs
+ * define it as an alias, so the bytes sent and the reply received are the same for every target.
+ */
+export const BENCH_MODEL = 'gpt-4o-mini';
+export const CHAT_PATH = '/v1/chat/completions';
+export const TARGET_BODY_BYTES = 1024;
+
+const SYSTEM = 'You are a concise assistant for an internal analytics team. Answer in plain English.';
+const FILLER =
+  'Summarise the quarterly figures below and point out anything unusual in the regional breakdown. ';
+
+function build(stream: boolean, content: string): string {
+  return JSON.stringify({
+    model: BENCH_MODEL,
+    messages: [
+      { role: 'system', content: SYSTEM },
+      { role: 'user', content },
+    ],
+    temperature: 0.2,
+    ...(stream ? { stream: true } : {}),
+  });
+}
+
+/** Pads the user message until the non-streaming body is exactly TARGET_BODY_BYTES (ASCII only). */
+function userContent(): string {
+  const overhead = build(false, '').length;
+  let content = '';
+  while (content.length < TARGET_BODY_BYTES - overhead) content += FILLER;
+  return content.slice(0, TARGET_BODY_BYTES - overhead);
+}
+
+const CONTENT = userContent();
+
+export const CHAT_BODY = build(false, CONTENT);
+export const STREAM_BODY = build(true, CONTENT);
+
+export function bodyFor(stream: boolean): string {
+  return stream ? STREAM_BODY : CHAT_BODY;
+}
+
+export const JSON_HEADERS: Readonly<Record<string, string>> = { 'content-type': 'application/json' };

@@ -1,0 +1,121 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { type Child, spawnServer } from './children.ts';
+import { freePort, waitForReady } from './net.ts';
+import { type ConfigContext, plainConfig } from './switchyard-config.ts';
+
+/**
+ * The targets under test. `direct` and `floor` are the baselines every other scenario is compared
+ * with; the Switchyard scenarios differ only in the config they generate (and the headers their
+ * clients send). Adding a scenario = adding an entry to SWITCHYARD_SCENARIOS.
+ */
+export interface ScenarioEnv {
+  repoRoot: string;
+  tmpDir: string;
+  /** The fake's OpenAI base URL (`…/v1`). */
+  upstreamUrl: string;
+  upstream: Child;
+}
+
+export interface Target {
+  /** Origin that serves `/v1/chat/completions`. */
+  origin: string;
+  /** The process whose CPU and memory are charged to this target. */
+  process: Child;
+  /** Headers every request to this target carries (an API key, once identity is configured). */
+  headers: Record<string, string>;
+}
+
+export interface Scenario {
+  name: string;
+  description: string;
+  /** Baselines always run; `--only` selects among the others. */
+  baseline: boolean;
+  start(env: ScenarioEnv): Promise<Target>;
+}
+
+export interface SwitchyardScenarioDef {
+  name: string;
+  description: string;
+  config(ctx: ConfigContext): string;
+  headers?: Record<string, string>;
+}
+
+/**
+ * Later scenarios go here, e.g. `full`: identity (API keys), 1000 stored rules, PII inspection,
+ * the policy cache and session affinity, each with its config generator and client headers.
+ */
+export const SWITCHYARD_SCENARIOS: readonly SwitchyardScenarioDef[] = [
+  {
+    name: 'plain',
+    description: 'Switchyard, one openai-compatible provider and an alias; no identity, rules or inspection',
+    config: plainConfig,
+  },
+];
+
+const direct: Scenario = {
+  name: 'direct',
+  description: 'the fake upstream itself, no proxy',
+  baseline: true,
+  async start(env) {
+    return { origin: new URL(env.upstreamUrl).origin, process: env.upstream, headers: {} };
+  },
+};
+
+const floor: Scenario = {
+  name: 'floor',
+  description: 'minimal pass-through proxy: node:http + undici Pool, no body parsing',
+  baseline: true,
+  async start(env) {
+    const { child, url } = await spawnServer({
+      name: 'floor',
+      args: ['bench/floor-proxy.ts', new URL(env.upstreamUrl).origin],
+      cwd: env.repoRoot,
+      logPath: join(env.tmpDir, 'floor.log'),
+      printsUrl: true,
+    });
+    return { origin: url!, process: child, headers: {} };
+  },
+};
+
+function switchyardScenario(def: SwitchyardScenarioDef): Scenario {
+  return {
+    name: def.name,
+    description: def.description,
+    baseline: false,
+    async start(env) {
+      const port = await freePort();
+      const configPath = join(env.tmpDir, `switchyard-${def.name}.yaml`);
+      const logFile = join(env.tmpDir, `switchyard-${def.name}.log`);
+      writeFileSync(configPath, def.config({ upstreamUrl: env.upstreamUrl, port, logFile }));
+      const { child } = await spawnServer({
+        name: `switchyard-${def.name}`,
+        args: ['src/cli.ts', 'serve', '--config', configPath],
+        cwd: env.repoRoot,
+        // stdout/stderr (startup failures, anything printed before the logger exists).
+        logPath: join(env.tmpDir, `switchyard-${def.name}.out`),
+        printsUrl: false,
+      });
+      const origin = `http://127.0.0.1:${port}`;
+      await waitForReady(child, `${origin}/readyz`);
+      return { origin, process: child, headers: def.headers ?? {} };
+    },
+  };
+}
+
+export const ALL_SCENARIOS: readonly Scenario[] = [
+  direct,
+  floor,
+  ...SWITCHYARD_SCENARIOS.map(switchyardScenario),
+];
+
+/** The baselines plus the named scenarios (all of them when `only` is empty). */
+export function selectScenarios(only: readonly string[]): Scenario[] {
+  const unknown = only.filter((name) => !ALL_SCENARIOS.some((s) => s.name === name));
+  if (unknown.length > 0) {
+    throw new Error(
+      `unknown scenario(s) ${unknown.join(', ')}; known: ${ALL_SCENARIOS.map((s) => s.name).join(', ')}`,
+    );
+  }
+  return ALL_SCENARIOS.filter((s) => s.baseline || only.length === 0 || only.includes(s.name));
+}
