@@ -1,6 +1,7 @@
 import type { ProviderRuntime } from '../../config/snapshot.ts';
 import type { PolicyRef } from '../decision.ts';
-import { type CompiledRule, compileRules, type RuleSource } from '../rules/compile.ts';
+import { compileRules, type RuleSource } from '../rules/compile.ts';
+import { type RuleList, ruleList } from '../rules/rule-index.ts';
 import { resolveModelRef } from '../target-ref.ts';
 import type { Target } from '../target.ts';
 import type { PolicyDocument, PreferenceRouteSpec } from './document.ts';
@@ -21,7 +22,7 @@ export interface CompiledPolicy {
   readonly id: string;
   readonly revision: number | undefined;
   readonly source: PolicyRef['source'];
-  readonly rules: readonly CompiledRule[];
+  readonly rules: RuleList;
   readonly preferences: readonly PreferenceRoute[];
   readonly defaultTargets: readonly Target[] | null;
 }
@@ -55,7 +56,7 @@ export function compilePolicyDocument(
     if (!defaultTargets) problems.push(`default: "${document.default}" is not a configured model, alias or provider/model`);
   }
   if (problems.length > 0) throw new PolicyCompileError(problems);
-  return { id: document.policy_id, revision: document.revision, source, rules, preferences, defaultTargets };
+  return { id: document.policy_id, revision: document.revision, source, rules: ruleList(rules), preferences, defaultTargets };
 }
 
 export function compilePreferences(

@@ -40,6 +40,8 @@ export interface CompiledRule {
   readonly source: RuleSource;
   /** Canonical names of the fields the conditions read, so unread expensive facts are never computed. */
   readonly reads: ReadonlySet<string>;
+  /** The compiled conditions, in evaluation order (read by the rule index to skip rules fast). */
+  readonly conditions: readonly CompiledCondition[];
   /** The hot path: conditions in order, stopping at the first that fails. Ignores `enabled`. */
   matches(facts: RequestFacts): boolean;
   /** For the debug trace: evaluates every condition, even after one fails. */
@@ -88,6 +90,7 @@ function buildRule(
     action,
     source: ctx.source,
     reads: new Set(conditions.map((c) => c.field)),
+    conditions,
     matches: buildMatcher(conditions.map((c) => c.holds)),
     explain: buildExplainer(conditions),
     ...(spec.description === undefined ? {} : { description: spec.description }),
