@@ -5,7 +5,14 @@ import { readFileSync, rmSync } from 'node:fs';
 
 const report = 'test-results.json';
 rmSync(report, { force: true });
-const args = ['vitest', 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${report}`, ...process.argv.slice(2)];
+const args = [
+  'vitest',
+  'run',
+  '--reporter=default',
+  '--reporter=json',
+  `--outputFile.json=${report}`,
+  ...process.argv.slice(2),
+];
 const run = spawnSync('npx', args, { stdio: 'inherit' });
 
 let passed = 0;
@@ -15,7 +22,9 @@ try {
   passed = results.numPassedTests;
   failed = results.numFailedTests + (results.numRuntimeErrorTests ?? 0);
   // A file that fails to load counts as a failure even if no test inside it ran.
-  failed += results.testResults.filter((f) => f.status === 'failed' && f.assertionResults.length === 0).length;
+  failed += results.testResults.filter(
+    (f) => f.status === 'failed' && f.assertionResults.length === 0,
+  ).length;
 } catch {
   failed = Math.max(failed, 1);
 }

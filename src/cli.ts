@@ -62,7 +62,11 @@ async function serve(args: string[]): Promise<number> {
     throw error;
   }
   running.gateway.logger.info(
-    { url: running.url, generation: running.gateway.snapshot.generation, ...(cluster.worker ? { worker: cluster.worker.id } : {}) },
+    {
+      url: running.url,
+      generation: running.gateway.snapshot.generation,
+      ...(cluster.worker ? { worker: cluster.worker.id } : {}),
+    },
     'switchyard listening',
   );
   process.on('SIGHUP', () => void running.reload());
@@ -96,6 +100,13 @@ async function servePrimary(configPath: string, workers: number): Promise<number
     compileSnapshot(loaded, { pools, generation: 0 });
     await pools.closeAll();
     logging = loaded.config.logging;
+    if (workers > 1 && loaded.config.rules_store.kind === 'embedded') {
+      // Its data folder is locked by one process: every other worker would stay unready.
+      process.stderr.write(
+        'rules_store.kind: embedded serves one process; with --workers use kind: postgres\n',
+      );
+      return 1;
+    }
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     process.stderr.write(`${error.message}\n`);

@@ -115,10 +115,13 @@ export const errors = {
   upstreamUntranslatable: (message: string) =>
     new GatewayError(502, 'upstream_error', 'invalid_upstream_response', message),
   upstreamRelayed: (status: number, message: string, clientBody: object) => {
-    const error = new GatewayError(status, status === 429 ? 'rate_limit_error' : 'upstream_error', 'upstream_error', message);
+    const type = status === 429 ? 'rate_limit_error' : 'upstream_error';
+    const error = new GatewayError(status, type, 'upstream_error', message);
     error.clientBody = clientBody;
     return error;
   },
+  overloaded: () =>
+    new GatewayError(503, 'service_unavailable', 'overloaded', 'The gateway is at capacity; retry shortly', { 'retry-after': '1' }),
   internal: () => new GatewayError(500, 'api_error', 'internal_error', 'Internal gateway error'),
 } as const;
 

@@ -10,10 +10,11 @@ import type { Snapshot } from './config/snapshot.ts';
 import { PoolRegistry } from './forward/pools.ts';
 import { TargetHealth } from './forward/target-health.ts';
 import { createLogger, type Logger } from './observability/logger.ts';
+import { McpState } from './mcp/mcp-state.ts';
 import { Metrics } from './observability/metrics.ts';
 import { createTracer, type RequestTracer } from './observability/tracing.ts';
 import { RoutingState } from './routing/routing-services.ts';
-import { MemoryRuleStore } from './stores/memory-rule-store.ts';
+import { createRuleStore } from './stores/create-rule-store.ts';
 import type { RuleStore } from './stores/rule-store.ts';
 
 /**
@@ -27,7 +28,7 @@ export interface GatewayOptions {
   configText?: string;
   env?: NodeJS.ProcessEnv;
   logger?: Logger;
-  /** Where tenants' rules are stored; default: in memory. */
+  /** Where tenants' rules are stored; default: what `rules_store` configures (changes need a restart). */
   ruleStore?: RuleStore;
 }
 
@@ -38,6 +39,8 @@ export class Gateway {
   readonly metrics = new Metrics();
   readonly health: TargetHealth;
   readonly routing: RoutingState;
+  /** MCP rate-limit buckets, kept across reloads. */
+  readonly mcp: McpState;
   #snapshot: Snapshot;
   #generation: number;
   #reloading: Promise<ReloadResult> | undefined;
@@ -52,9 +55,10 @@ export class Gateway {
       this.metrics.setBreakerState(key, state);
       this.logger.warn({ target: key, state }, 'circuit breaker changed state');
     });
+    this.mcp = new McpState(logger);
     this.#generation = 1;
     this.#snapshot = compileSnapshot(loaded, { pools: this.pools, generation: this.#generation });
-    this.routing = new RoutingState(this.#snapshot, options.ruleStore ?? new MemoryRuleStore(), logger, this.metrics);
+    this.routing = new RoutingState(this.#snapshot, options.ruleStore ?? createRuleStore(loaded.config.rules_store, logger), logger, this.metrics);
   }
 
   static async create(options: GatewayOptions): Promise<Gateway> {
@@ -111,12 +115,14 @@ export class Gateway {
   #scheduleUnusedPoolClose(): void {
     const grace = this.#snapshot.config.server.request_timeout_ms;
     setTimeout(() => {
-      void this.pools.retainOnly(new Set([...this.#snapshot.providers.values()].map((p) => p.pool)));
+      const mcpPools = [...this.#snapshot.mcp.servers.values()].map((s) => s.pool);
+      void this.pools.retainOnly(new Set([...this.#snapshot.providers.values()].map((p) => p.pool).concat(mcpPools)));
     }, grace).unref();
   }
 
   async close(): Promise<void> {
     await this.routing.close();
+    await this.mcp.close();
     await this.pools.closeAll();
     await this.tracer?.shutdown();
   }

@@ -2,6 +2,7 @@ import type { PoolRegistry } from '../forward/pools.ts';
 import { PROFILES } from '../providers/profiles.ts';
 import { createAuthenticator } from '../identity/authenticate.ts';
 import { compileAdminKeys } from '../identity/admin-keys.ts';
+import { compileMcp } from '../mcp/compile.ts';
 import { compileRouting } from '../routing/compile-routing.ts';
 import { resolveTargetRef } from '../routing/target-ref.ts';
 import { makeTarget, type Target } from '../routing/target.ts';
@@ -81,6 +82,7 @@ export function compileSnapshot(loaded: LoadedConfig, deps: CompileDeps): Snapsh
     routing,
     authenticator: createAuthenticator(config.identity),
     adminKeys: compileAdminKeys(config.admin.keys),
+    mcp: compileMcp(config.mcp, config.mcp_servers, deps.pools),
   });
 }
 
@@ -93,7 +95,8 @@ function compileProvider(
   const baseUrl = provider.base_url ?? profile.defaultBaseUrl;
   if (!baseUrl) return `required for kind ${provider.kind}`;
   const url = new URL(baseUrl);
-  const headers: Record<string, string> = {};
+  // Kind defaults (e.g. anthropic-version) first, so configured headers can override them.
+  const headers: Record<string, string> = { ...profile.defaultHeaders?.(provider) };
   for (const [key, value] of Object.entries(provider.headers)) headers[key.toLowerCase()] = value;
   if (provider.api_key) Object.assign(headers, profile.authHeaders(provider.api_key));
   return {

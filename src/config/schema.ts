@@ -1,7 +1,9 @@
 import { z } from 'zod';
 import { identitySchema } from '../identity/schema.ts';
+import { mcpSchema, mcpServersSchema } from '../mcp/schema.ts';
 import { preferenceRouteSchema } from '../routing/policy/document.ts';
 import { policyProviderSchema } from '../routing/policy/provider-config.ts';
+import { priceListSchema, routerSchema } from '../routing/preferences/config.ts';
 import { ruleSpecSchema } from '../routing/rules/schema.ts';
 
 /**
@@ -31,6 +33,26 @@ const headerName = z
   .regex(/^[a-z0-9][a-z0-9-]*$/, 'must be a lower-case header name')
   .max(64);
 
+/** Headers the gateway owns (credentials, framing, tracing) may not be copied from a client. */
+const NOT_PASSABLE = new Set([
+  'authorization',
+  'x-api-key',
+  'api-key',
+  'host',
+  'content-length',
+  'content-type',
+  'connection',
+  'transfer-encoding',
+  'accept',
+  'accept-encoding',
+  'x-request-id',
+  'traceparent',
+]);
+
+const passableHeader = headerName.refine((value) => !NOT_PASSABLE.has(value), {
+  message: 'is set by the gateway and cannot be passed through',
+});
+
 const listen = z
   .string()
   .regex(/^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):\d{1,5}$/, 'must be host:port, e.g. 127.0.0.1:8080');
@@ -52,6 +74,15 @@ export const providerSchema = z
     base_url: httpUrl.optional().describe('defaults per kind where the API has a well-known endpoint'),
     api_key: z.string().optional().describe('use $ENV_NAME; never written in the file'),
     api_version: z.string().optional().describe('azure-openai: the api-version query parameter'),
+    anthropic_version: z
+      .string()
+      .regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date, e.g. 2023-06-01')
+      .optional()
+      .describe('anthropic: the anthropic-version header sent upstream (default 2023-06-01)'),
+    pass_headers: z
+      .array(passableHeader)
+      .default([])
+      .describe('client request headers forwarded to this provider, e.g. [anthropic-beta]'),
     headers: z.record(z.string(), z.string()).default({}),
     models: z.array(z.string().min(1)).default([]).describe('models this provider serves; empty = any'),
     timeout_ms: z.int().min(1).default(60_000).describe('time to response headers for one attempt'),
@@ -79,6 +110,11 @@ export const serverSchema = z.strictObject({
   request_timeout_ms: z.int().min(1).default(120_000).describe('deadline for the whole fallback chain'),
   stream_idle_timeout_ms: z.int().min(1).default(60_000).describe('longest silence allowed inside a stream'),
   drain_timeout_ms: z.int().min(0).default(10_000).describe('graceful shutdown: time for in-flight requests'),
+  max_in_flight: z
+    .int()
+    .min(0)
+    .default(2048)
+    .describe('requests served at once; past it new ones get 503 at once instead of queueing (0: no limit)'),
 });
 
 export const loggingSchema = z.strictObject({
@@ -100,12 +136,43 @@ export const directBackendSchema = z.strictObject({
     .describe('providers or provider/model the header may name, or "routed": those the routing config uses'),
 });
 
-export const sessionAffinitySchema = z.strictObject({
-  header: headerName.default('x-session-id'),
-  ttl_seconds: z.int().min(1).default(600),
-  max_entries: z.int().min(1).default(100_000).describe('memory store: most sessions kept'),
-  store: z.enum(['memory', 'redis']).default('memory'),
+export const sessionRedisSchema = z.strictObject({
+  url: z
+    .url({ protocol: /^rediss?$/, error: 'must be a redis:// or rediss:// URL' })
+    .describe('e.g. $REDIS_URL; a password in it is a secret'),
+  prefix: z
+    .string()
+    .min(1)
+    .max(128)
+    .default('switchyard:session')
+    .describe('keys are {prefix}:{tenant}:{session}'),
+  command_timeout_ms: z
+    .int()
+    .min(1)
+    .default(200)
+    .describe('a slower answer counts as a failure: affinity never stalls a request'),
+  connect_timeout_ms: z.int().min(1).default(2_000),
 });
+
+export const sessionAffinitySchema = z
+  .strictObject({
+    header: headerName.default('x-session-id'),
+    ttl_seconds: z.int().min(1).default(600),
+    max_entries: z.int().min(1).default(100_000).describe('memory store: most sessions kept'),
+    store: z.enum(['memory', 'redis']).default('memory'),
+    redis: sessionRedisSchema.optional().describe('required when store is redis'),
+    implicit: z
+      .boolean()
+      .default(false)
+      .describe(
+        'without the header, key the session by a sha256 of tenant + system prompt + first user message',
+      ),
+  })
+  .superRefine((affinity, ctx) => {
+    if (affinity.store === 'redis' && !affinity.redis) {
+      ctx.addIssue({ code: 'custom', path: ['redis'], message: 'required when store is redis' });
+    }
+  });
 
 export const inlinePolicySchema = z.strictObject({
   enabled: z.boolean().default(false).describe('allow routing_policy / routing_preferences in request bodies'),
@@ -121,12 +188,34 @@ export const routingSchema = z.strictObject({
   session_affinity: sessionAffinitySchema.optional().describe('pin a conversation to its first model; off when absent'),
   inline_policy: inlinePolicySchema.prefault({}),
   policy_provider: policyProviderSchema.optional(),
+  router: routerSchema.optional().describe('the router model of preference routes; none when absent'),
+  price_list: priceListSchema.optional().describe('prices for prefer: cheapest, after providers[].pricing'),
 });
 
-export const rulesStoreSchema = z.strictObject({
-  kind: z.enum(['memory']).default('memory').describe('where tenants\' stored rules live'),
-  cache_ttl_seconds: z.int().min(0).default(30).describe('safety-net TTL of a tenant\'s compiled rules'),
-});
+export const rulesStoreSchema = z
+  .strictObject({
+    kind: z
+      .enum(['embedded', 'postgres', 'memory'])
+      .default('embedded')
+      .describe('where tenants\' stored rules live: embedded (PGlite in a data folder), postgres, memory'),
+    path: z.string().min(1).default('./.switchyard/rules').describe('embedded: the data folder (one process per folder)'),
+    url: z
+      .string()
+      .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL')
+      .optional()
+      .describe('postgres: connection URL, e.g. $DATABASE_URL; a password in it is a secret'),
+    schema: z
+      .string()
+      .regex(/^[a-z_][a-z0-9_]{0,47}$/, 'must be a lower-case SQL identifier (max 48)')
+      .default('switchyard')
+      .describe('SQL schema holding the tables; notifications go to the channel <schema>_rules'),
+    cache_ttl_seconds: z.int().min(0).default(30).describe('safety-net TTL of a tenant\'s compiled rules'),
+  })
+  .superRefine((store, ctx) => {
+    if (store.kind === 'postgres' && !store.url) {
+      ctx.addIssue({ code: 'custom', path: ['url'], message: 'required when kind is postgres' });
+    }
+  });
 
 export const configSchema = z
   .strictObject({
@@ -150,6 +239,8 @@ export const configSchema = z
     identity: identitySchema.prefault({}),
     routing: routingSchema.prefault({}),
     rules_store: rulesStoreSchema.prefault({}),
+    mcp: mcpSchema.prefault({}).describe('settings shared by the MCP routes'),
+    mcp_servers: mcpServersSchema.describe('MCP tool servers, each proxied at /mcp/<name> with its policy chains'),
   })
   .superRefine((config, ctx) => {
     const seen = new Set<string>();

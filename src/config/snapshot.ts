@@ -1,6 +1,7 @@
 import type { Pool } from 'undici';
 import type { Authenticator } from '../identity/authenticate.ts';
 import type { AdminKeyTable } from '../identity/admin-keys.ts';
+import type { McpRuntime } from '../mcp/compile.ts';
 import type { ProviderProfile } from '../providers/profiles.ts';
 import type { RoutingRuntime } from '../routing/routing-runtime.ts';
 import type { Target } from '../routing/target.ts';
@@ -43,4 +44,6 @@ export interface Snapshot {
   readonly routing: RoutingRuntime;
   readonly authenticator: Authenticator;
   readonly adminKeys: AdminKeyTable;
+  /** MCP servers by name, with their policy chains compiled (the `/mcp/<name>` routes). */
+  readonly mcp: McpRuntime;
 }

@@ -15,6 +15,8 @@ export interface AttemptRequest {
   op: Operation;
   body: string;
   headers: Record<string, string>;
+  /** The client's request headers: those the provider lists in `pass_headers` are sent upstream. */
+  clientHeaders?: ClientHeaders | undefined;
   stream: boolean;
   signal: AbortSignal;
 }
@@ -69,7 +71,7 @@ export async function sendAttempt(req: AttemptRequest): Promise<AttemptResult> {
     response = await provider.pool.request({
       method: 'POST',
       path: provider.profile.path(req.op, provider.basePath, req.target.model, provider.config.api_version),
-      headers: { ...provider.headers, ...req.headers },
+      headers: { ...provider.headers, ...passedHeaders(provider, req.clientHeaders), ...req.headers },
       body: req.body,
       signal: req.signal,
     });
@@ -124,6 +126,20 @@ export async function sendAttempt(req: AttemptRequest): Promise<AttemptResult> {
   } catch (error) {
     return failureFromError(error, req.signal);
   }
+}
+
+export type ClientHeaders = Readonly<Record<string, string | string[] | undefined>>;
+
+/** The client headers this provider is configured to receive (schema refuses credentials and framing). */
+function passedHeaders(provider: ProviderRuntime, client: ClientHeaders | undefined): Record<string, string> {
+  const names = provider.config.pass_headers;
+  const out: Record<string, string> = {};
+  if (!client || names.length === 0) return out;
+  for (const name of names) {
+    const value = client[name];
+    if (value !== undefined) out[name] = Array.isArray(value) ? value.join(', ') : value;
+  }
+  return out;
 }
 
 async function readAll(body: AsyncIterable<Buffer>): Promise<Buffer> {

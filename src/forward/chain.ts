@@ -4,6 +4,7 @@ import type { Operation } from '../providers/profiles.ts';
 import type { Target } from '../routing/target.ts';
 import {
   type AttemptFailure,
+  type ClientHeaders,
   type FailureOutcome,
   type JsonSuccess,
   type StreamSuccess,
@@ -34,6 +35,8 @@ export interface ChainRequest {
   /** Builds the upstream body for a target (model substituted, translated for its wire API). */
   encodeBody(target: Target, provider: ProviderRuntime): string;
   headers: Record<string, string>;
+  /** The client's headers, for providers that pass some of them through (`pass_headers`). */
+  clientHeaders?: ClientHeaders | undefined;
   stream: boolean;
   /** Aborts on client disconnect or deadline. */
   signal: AbortSignal;
@@ -49,12 +52,20 @@ type Success = (JsonSuccess | StreamSuccess) & {
 };
 export type ChainResult = Success;
 
+/** The failure behind a ChainFailure when an upstream answered one, with the provider that sent it. */
+export interface LastFailure {
+  failure: AttemptFailure;
+  provider: ProviderRuntime;
+}
+
 /** Every target failed or was skipped. */
 export class ChainFailure extends Error {
   constructor(
     readonly error: GatewayError,
     readonly attempts: AttemptRecord[],
     readonly clientGone: boolean,
+    /** Set when the last attempt's failure decided the error, so its body can be shown in the client's API. */
+    readonly last: LastFailure | undefined = undefined,
   ) {
     super(error.message);
   }
@@ -66,7 +77,7 @@ export async function forwardWithFallback(req: ChainRequest): Promise<ChainResul
     attempts.push(entry);
     req.onAttempt?.(entry);
   };
-  let lastFailure: AttemptFailure | undefined;
+  let lastFailure: LastFailure | undefined;
   let soonestRetryMs: number | undefined;
 
   for (const target of req.targets) {
@@ -89,13 +100,22 @@ export async function forwardWithFallback(req: ChainRequest): Promise<ChainResul
       continue;
     }
 
+    let body: string;
+    try {
+      body = req.encodeBody(target, provider);
+    } catch (error) {
+      // A request that cannot be expressed for this target is the client's problem, not the target's.
+      req.health.release(target.key);
+      throw error;
+    }
     const started = performance.now();
     const result = await sendAttempt({
       provider,
       target,
       op: req.op,
-      body: req.encodeBody(target, provider),
+      body,
       headers: req.headers,
+      clientHeaders: req.clientHeaders,
       stream: req.stream,
       signal: req.signal,
     });
@@ -111,7 +131,7 @@ export async function forwardWithFallback(req: ChainRequest): Promise<ChainResul
     if (result.breakerFailure) req.health.failure(target.key, breakerSettings);
     else req.health.release(target.key);
     if (result.retryAfterMs !== undefined) req.health.coolDown(target.key, result.retryAfterMs);
-    lastFailure = result;
+    lastFailure = { failure: result, provider };
     if (!result.retryable) break;
   }
 
@@ -121,7 +141,7 @@ export async function forwardWithFallback(req: ChainRequest): Promise<ChainResul
 function chainFailure(
   req: ChainRequest,
   attempts: AttemptRecord[],
-  last: AttemptFailure | undefined,
+  last: LastFailure | undefined,
   soonestRetryMs: number | undefined,
 ): ChainFailure {
   if (req.deadline.aborted) return new ChainFailure(errors.deadlineExceeded(), attempts, false);
@@ -130,5 +150,6 @@ function chainFailure(
     const seconds = soonestRetryMs === undefined ? undefined : Math.max(1, Math.ceil(soonestRetryMs / 1000));
     return new ChainFailure(errors.noTargetAvailable(seconds), attempts, false);
   }
-  return new ChainFailure(errors.upstreamFailed(last.status, last.message), attempts, false);
+  const { status, message } = last.failure;
+  return new ChainFailure(errors.upstreamFailed(status, message), attempts, false, last);
 }

@@ -1,3 +1,4 @@
+import cluster from 'node:cluster';
 import pino, { type Logger } from 'pino';
 import type { SwitchyardConfig } from '../config/schema.ts';
 
@@ -26,7 +27,12 @@ export function createLogger(
     destination ??
     (config.file ? pino.destination({ dest: config.file, sync: false, mkdir: true }) : pino.destination(1));
   return pino(
-    { level: config.level, base: undefined, redact: { paths: REDACT_PATHS, censor: '[redacted]' } },
+    {
+      level: config.level,
+      // Under `serve --workers`, lines from the workers interleave: each carries its pid.
+      base: cluster.isWorker ? { pid: process.pid } : undefined,
+      redact: { paths: REDACT_PATHS, censor: '[redacted]' },
+    },
     dest,
   );
 }

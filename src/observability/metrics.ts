@@ -84,6 +84,44 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly routerCalls = new Counter({
+    name: 'switchyard_router_calls_total',
+    help: 'Router model calls for preference routes, by outcome (route, none, unknown_route, malformed, timeout, error, circuit_open)',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+
+  readonly routerLatency = new Histogram({
+    name: 'switchyard_router_latency_seconds',
+    help: 'Time of a router model call, by outcome',
+    labelNames: ['outcome'] as const,
+    buckets: LATENCY_BUCKETS,
+    registers: [this.registry],
+  });
+
+  readonly mcpToolCalls = new Counter({
+    name: 'switchyard_mcp_tool_calls_total',
+    help: 'MCP tool calls by server, tool (those named in the config; others are "*") and outcome',
+    labelNames: ['server', 'tool', 'outcome'] as const,
+    registers: [this.registry],
+  });
+
+  /** Read at scrape time; the routing state points it at the rule store. */
+  rulesStoreProbe: () => boolean = () => true;
+
+  readonly rulesStoreUp: Gauge = new Gauge({
+    name: 'switchyard_rules_store_up',
+    help: '1 when the rule store answers and its change feed is live; 0 while replicas serve their last compiled rules',
+    registers: [this.registry],
+    collect: (): void => this.rulesStoreUp.set(this.rulesStoreProbe() ? 1 : 0),
+  });
+
+  readonly shed = new Counter({
+    name: 'switchyard_requests_shed_total',
+    help: 'Requests answered 503 at once because max_in_flight requests were already being served',
+    registers: [this.registry],
+  });
+
   setBreakerState(target: string, state: BreakerState): void {
     this.breakerState.set({ target }, BREAKER_VALUE[state]);
   }

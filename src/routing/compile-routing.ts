@@ -1,7 +1,9 @@
 import type { ConfigIssue } from '../config/load.ts';
 import type { SwitchyardConfig } from '../config/schema.ts';
 import { compilePreferences, type ResolveContext } from './policy/compile-policy.ts';
+import { compileRouter } from './preferences/compile-router.ts';
 import { compileRules } from './rules/compile.ts';
+import { ruleList } from './rules/rule-index.ts';
 import type { CompiledRule } from './rules/compile.ts';
 import type { RoutingRuntime } from './routing-runtime.ts';
 import type { Target } from './target.ts';
@@ -38,13 +40,15 @@ export function compileRouting(config: SwitchyardConfig, ctx: ResolveContext, is
 
   const affinity = routing.session_affinity;
   return {
-    enforcedRules: rules.filter((rule) => rule.enforce),
-    staticRules: rules.filter((rule) => !rule.enforce),
+    enforcedRules: ruleList(rules.filter((rule) => rule.enforce)),
+    staticRules: ruleList(rules.filter((rule) => !rule.enforce)),
     preferences,
     directBackend,
-    affinity: affinity ? { header: affinity.header, ttlSeconds: affinity.ttl_seconds } : null,
+    affinity: affinity ? { header: affinity.header, ttlSeconds: affinity.ttl_seconds, implicit: affinity.implicit } : null,
     inlineMaxBytes: routing.inline_policy.enabled ? routing.inline_policy.max_bytes : null,
     policyProvider: routing.policy_provider ?? null,
+    router: compileRouter(routing.router, ctx.providers, issues),
+    priceList: routing.price_list ?? null,
     useCaseHeader: routing.use_case_header,
   };
 }

@@ -8,8 +8,9 @@ import type { CompiledPolicy, PreferenceRoute } from './policy/compile-policy.ts
 import type { HeaderBag } from './request-facts.ts';
 import type { RoutingFields } from './routing-fields.ts';
 import type { CompiledRule } from './rules/compile.ts';
-import { explainRules, firstMatch, mergeByPriority } from './rules/evaluate.ts';
-import { pinnedTargets, sessionKey } from './steps/affinity.ts';
+import { explainRules } from './rules/evaluate.ts';
+import type { RuleList } from './rules/rule-index.ts';
+import { isImplicitSessionKey, pinnedTargets, sessionKey } from './steps/affinity.ts';
 import { directBackendTarget } from './steps/direct-backend.ts';
 import { targetsForAction } from './steps/rule-targets.ts';
 import type { Target } from './target.ts';
@@ -26,7 +27,14 @@ export interface DecideInput {
   snapshot: Snapshot;
   facts: RequestFacts;
   headers: HeaderBag;
+  /** The request body (OpenAI or Anthropic shape); read for an implicit session key. */
+  body: Readonly<Record<string, unknown>>;
   fields: RoutingFields;
+  /**
+   * The chat messages, for the router model of preference routes. Absent for a request that is not
+   * a chat (embeddings): preference routes name chat models, so they do not apply to it.
+   */
+  chatMessages?: () => unknown;
   /** Full rule-by-rule explanations in the trace (explain endpoint, debug logging). */
   explain: boolean;
 }
@@ -38,6 +46,8 @@ export interface RoutingServices {
   /** Picks a preference route with the router model; null when none fits or no router is set. */
   choosePreference(input: DecideInput, routes: readonly PreferenceRoute[], trace: TraceStep[]): Promise<PreferenceChoice | null>;
   sessions: SessionCache | null;
+  /** A session store operation failed; affinity is skipped, the request goes on. */
+  sessionStoreFailed(operation: 'get' | 'set', error: unknown): void;
 }
 
 export interface PreferenceChoice {
@@ -63,11 +73,11 @@ export async function decide(input: DecideInput, services: RoutingServices): Pro
 async function decideSteps(input: DecideInput, services: RoutingServices, trace: TraceStep[]): Promise<RoutedDecision> {
   const { snapshot, facts } = input;
   const tenantRules = await services.tenantRules(snapshot, facts.tenantId);
-  const key = sessionKey(snapshot, input.headers, facts.tenantId);
+  const key = sessionKey(snapshot, input.headers, facts.tenantId, input.body);
   const done = (d: Decision, remember: boolean): RoutedDecision => ({ ...d, sessionKey: remember ? key : undefined });
 
   // 1. Enforced rules: the platform's first, then the tenant's.
-  const enforced = [...snapshot.routing.enforcedRules, ...tenantRules.enforced];
+  const enforced = tenantRules.enforced;
   const enforcedMatch = evaluateRules(enforced, input, trace, 'enforced_rules');
   if (enforcedMatch) return done(ruleDecision(enforcedMatch, 'enforced_rule', input, trace, undefined), false);
 
@@ -82,8 +92,10 @@ async function decideSteps(input: DecideInput, services: RoutingServices, trace:
   // 3. Session affinity.
   if (key && services.sessions) {
     const pinned = await pinnedTargets(services.sessions, key, snapshot);
+    if (pinned.kind === 'unavailable') services.sessionStoreFailed('get', pinned.error);
     if (pinned.kind === 'pinned') {
-      trace.push({ step: 'session', decided: true, reason: `session pinned to ${pinned.targets[0]?.key}` });
+      const which = isImplicitSessionKey(key) ? 'implicit session (hash of its opening)' : 'session';
+      trace.push({ step: 'session', decided: true, reason: `${which} pinned to ${pinned.targets[0]?.key}` });
       return done(decision('session', pinned.targets, trace), true);
     }
     trace.push({ step: 'session', decided: false, reason: SESSION_MISS[pinned.kind] });
@@ -93,8 +105,7 @@ async function decideSteps(input: DecideInput, services: RoutingServices, trace:
 
   // 4. The policy.
   const policy = await services.resolvePolicy(input, trace);
-  // Static rules go first on equal priority: a tenant cannot shadow a platform rule.
-  const rules = policy ? policy.rules : mergeByPriority(snapshot.routing.staticRules, tenantRules.normal);
+  const rules = policy ? policy.rules : tenantRules.normal;
   const ruleMatch = evaluateRules(rules, input, trace, policy ? `policy_rules (${policy.id})` : 'rules');
   if (ruleMatch) return done(ruleDecision(ruleMatch, 'rule', input, trace, policy), true);
 
@@ -121,12 +132,13 @@ const SESSION_MISS = {
   unavailable: 'session store unavailable; affinity skipped',
 } as const;
 
-function evaluateRules(rules: readonly CompiledRule[], input: DecideInput, trace: TraceStep[], step: string): CompiledRule | undefined {
+function evaluateRules(list: RuleList, input: DecideInput, trace: TraceStep[], step: string): CompiledRule | undefined {
+  const { rules } = list;
   if (rules.length === 0) {
     trace.push({ step, decided: false, reason: 'no rules' });
     return undefined;
   }
-  const match = firstMatch(rules, input.facts);
+  const match = list.firstMatch(input.facts);
   const details = input.explain ? explainRules(rules, input.facts) : undefined;
   trace.push({
     step,

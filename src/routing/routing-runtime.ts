@@ -1,7 +1,9 @@
 import type { SwitchyardConfig } from '../config/schema.ts';
 import type { PolicyProviderConfig } from './policy/provider-config.ts';
 import type { PreferenceRoute } from './policy/compile-policy.ts';
-import type { CompiledRule } from './rules/compile.ts';
+import type { RouterRuntime } from './preferences/compile-router.ts';
+import type { PriceListConfig } from './preferences/config.ts';
+import type { RuleList } from './rules/rule-index.ts';
 
 /**
  * The routing part of a snapshot: everything the decision pipeline needs, compiled once per config
@@ -16,19 +18,24 @@ export interface DirectBackendRuntime {
 export interface AffinityRuntime {
   readonly header: string;
   readonly ttlSeconds: number;
+  /** Without the header, key the session by a hash of the conversation's opening (off by default). */
+  readonly implicit: boolean;
 }
 
 export interface RoutingRuntime {
   /** Static rules with `enforce: true`: step 1, before anything a client can influence. */
-  readonly enforcedRules: readonly CompiledRule[];
+  readonly enforcedRules: RuleList;
   /** The remaining static rules, merged with each tenant's stored rules at step 4. */
-  readonly staticRules: readonly CompiledRule[];
+  readonly staticRules: RuleList;
   readonly preferences: readonly PreferenceRoute[];
   readonly directBackend: DirectBackendRuntime;
   readonly affinity: AffinityRuntime | null;
   /** Inline policies: the most bytes a request's routing fields may take; null when not allowed. */
   readonly inlineMaxBytes: number | null;
   readonly policyProvider: PolicyProviderConfig | null;
+  /** The router model for preference routes; null when none is configured. */
+  readonly router: RouterRuntime | null;
+  readonly priceList: PriceListConfig | null;
   readonly useCaseHeader: string;
 }
 

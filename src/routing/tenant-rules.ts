@@ -4,6 +4,8 @@ import { errors } from '../errors.ts';
 import type { Logger } from '../observability/logger.ts';
 import { type RuleStore, ruleSpecOf } from '../stores/rule-store.ts';
 import { type CompiledRule, compileRule } from './rules/compile.ts';
+import { mergeByPriority } from './rules/evaluate.ts';
+import { type RuleList, ruleList } from './rules/rule-index.ts';
 
 /**
  * Each tenant's stored rules in compiled form, cached per tenant (DESIGN §5). An entry lives for
@@ -11,8 +13,10 @@ import { type CompiledRule, compileRule } from './rules/compile.ts';
  * When the store cannot be read, the last compiled rules keep serving.
  */
 export interface TenantRuleSet {
-  readonly enforced: readonly CompiledRule[];
-  readonly normal: readonly CompiledRule[];
+  /** The config's enforced rules, then the tenant's. */
+  readonly enforced: RuleList;
+  /** The config's other rules merged with the tenant's by priority (the config's first on ties). */
+  readonly normal: RuleList;
 }
 
 interface Entry extends TenantRuleSet {
@@ -20,12 +24,20 @@ interface Entry extends TenantRuleSet {
   readonly loadedAt: number;
 }
 
-const EMPTY: TenantRuleSet = { enforced: [], normal: [] };
 
 export class TenantRules {
   readonly #cache = new LRUCache<string, Entry>({ max: 10_000 });
   readonly #loading = new Map<string, Promise<Entry>>();
   readonly #unsubscribe: () => void;
+  /**
+   * Invalidations are numbered; a tenant remembers its last one (and `#allInvalidatedAt` the last
+   * drop of everything). A load that began before its tenant's last invalidation may hold rules
+   * read before the change: it answers the requests that waited for it, but is cached only as
+   * the outage fallback, never as fresh.
+   */
+  #invalidations = 0;
+  #allInvalidatedAt = 0;
+  readonly #invalidatedAt = new LRUCache<string, number>({ max: 10_000 });
   /** Set while the store is unreachable; reported on /readyz and in metrics. */
   lastError: string | undefined;
 
@@ -35,17 +47,46 @@ export class TenantRules {
     private readonly logger: Logger,
     private readonly now: () => number = Date.now,
   ) {
-    this.#unsubscribe = store?.onChange((tenant) => this.invalidate(tenant)) ?? (() => {});
+    this.#unsubscribe =
+      store?.onChange((tenant) => (tenant === null ? this.invalidateAll() : this.invalidate(tenant))) ?? (() => {});
   }
 
   invalidate(tenant: string): void {
-    this.#cache.delete(tenant);
+    this.#invalidatedAt.set(tenant, ++this.#invalidations);
+    this.#expire(tenant);
+  }
+
+  /** The store's change feed was lost and is back: any tenant may have changed unseen. */
+  invalidateAll(): void {
+    this.#allInvalidatedAt = ++this.#invalidations;
+    for (const tenant of [...this.#cache.keys()]) this.#expire(tenant);
+  }
+
+  /**
+   * The next request reloads; the old entry stays only as the fallback for when that reload
+   * fails, since stale rules serve better than none while the store is down.
+   */
+  #expire(tenant: string): void {
+    const entry = this.#cache.peek(tenant);
+    if (entry) this.#cache.set(tenant, { ...entry, loadedAt: Number.NEGATIVE_INFINITY });
+  }
+
+  #lastInvalidation(tenant: string): number {
+    return Math.max(this.#invalidatedAt.get(tenant) ?? 0, this.#allInvalidatedAt);
+  }
+
+  /** Whether any tenant's rules are cached: what a replica can still serve while the store is down. */
+  get hasCachedRules(): boolean {
+    return this.#cache.size > 0;
   }
 
   async forTenant(snapshot: Snapshot, tenant: string): Promise<TenantRuleSet> {
-    if (!this.store) return EMPTY;
+    if (!this.store) return { enforced: snapshot.routing.enforcedRules, normal: snapshot.routing.staticRules };
     const cached = this.#cache.get(tenant);
     if (cached && cached.generation === snapshot.generation && this.now() - cached.loadedAt < this.ttlMs) return cached;
+    // While the store says it is down, the last compiled rules answer at once rather than every
+    // request waiting on a connect timeout; the store tells us (status, reset) when it is back.
+    if (cached && !this.store.status().ok) return cached;
     try {
       return await this.#load(snapshot, tenant);
     } catch (error) {
@@ -59,7 +100,8 @@ export class TenantRules {
   }
 
   #load(snapshot: Snapshot, tenant: string): Promise<Entry> {
-    const key = `${tenant}\u0000${snapshot.generation}`;
+    // A request after an invalidation never joins a load that began before it.
+    const key = `${tenant}\u0000${snapshot.generation}\u0000${this.#lastInvalidation(tenant)}`;
     let loading = this.#loading.get(key);
     if (!loading) {
       loading = this.#fetchAndCompile(snapshot, tenant).finally(() => this.#loading.delete(key));
@@ -69,6 +111,7 @@ export class TenantRules {
   }
 
   async #fetchAndCompile(snapshot: Snapshot, tenant: string): Promise<Entry> {
+    const startedAt = this.#invalidations;
     const stored = await (this.store as RuleStore).listEnabled(tenant);
     this.lastError = undefined;
     const knownProviders = new Set(snapshot.providers.keys());
@@ -85,10 +128,12 @@ export class TenantRules {
     const entry: Entry = {
       generation: snapshot.generation,
       loadedAt: this.now(),
-      enforced: compiled.filter((rule) => rule.enforce),
-      normal: compiled.filter((rule) => !rule.enforce),
+      enforced: ruleList([...snapshot.routing.enforcedRules.rules, ...compiled.filter((rule) => rule.enforce)]),
+      // A tenant cannot shadow a platform rule by giving its own the same priority.
+      normal: ruleList(mergeByPriority(snapshot.routing.staticRules.rules, compiled.filter((rule) => !rule.enforce))),
     };
-    this.#cache.set(tenant, entry);
+    if (this.#lastInvalidation(tenant) <= startedAt) this.#cache.set(tenant, entry);
+    else if (!this.#cache.has(tenant)) this.#cache.set(tenant, { ...entry, loadedAt: Number.NEGATIVE_INFINITY });
     return entry;
   }
 

@@ -4,11 +4,14 @@ import { errors, type GatewayError } from '../errors.ts';
 import type { Gateway } from '../gateway.ts';
 import { childTraceParent, formatTraceParent, parseTraceParent } from '../observability/trace-context.ts';
 import { registerAdminRoutes } from './admin.ts';
+import { registerAnthropicRoutes } from './anthropic.ts';
 import { errorShapeOf, sendError, toGatewayError } from './error-handler.ts';
 import { type Exchange, newExchange } from './exchange.ts';
 import { registerHealthRoutes } from './health.ts';
+import { registerMcpRoutes } from './mcp.ts';
 import { registerOpenAIRoutes } from './openai.ts';
 import { logExchange } from './request-log.ts';
+import { registerRouteEndpoint } from './route-endpoint.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -44,7 +47,20 @@ export function buildServer(gateway: Gateway): BuiltServer {
     },
     return503OnClosing: true,
     forceCloseConnections: 'idle',
+    // Requests Node's HTTP parser refuses (CR/LF in a header, a bad request line) still get an
+    // answer in the API's error shape, and never reach a route.
+    clientErrorHandler: (_error, socket) => {
+      if (!socket.writable) return;
+      const body = JSON.stringify(errors.invalidRequest('Malformed HTTP request', 'malformed_http').toBody());
+      socket.end(
+        `HTTP/1.1 400 Bad Request\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
+      );
+    },
   });
+  // Load shedding: past `max_in_flight`, answer 503 at once rather than letting latency and
+  // memory grow without bound. Counted from the first hook to the response's end.
+  const maxInFlight = server.max_in_flight;
+  let inFlight = 0;
 
   app.decorateRequest('exchange', null as unknown as Exchange);
 
@@ -58,7 +74,9 @@ export function buildServer(gateway: Gateway): BuiltServer {
     const traceParent = span?.traceParent ?? childTraceParent(incoming);
     const exchange = newExchange(request.id, traceParent, span);
     request.exchange = exchange;
+    inFlight += 1;
     reply.raw.once('close', () => {
+      inFlight -= 1;
       if (reply.raw.writableFinished) return;
       exchange.streamError ??= 'client disconnected';
       logExchange(gateway, request, CLIENT_CLOSED_REQUEST);
@@ -68,6 +86,10 @@ export function buildServer(gateway: Gateway): BuiltServer {
     if (draining) {
       const error = errors.shuttingDown();
       return sendError(reply, error, errorShapeOf(request));
+    }
+    if (maxInFlight > 0 && inFlight > maxInFlight) {
+      gateway.metrics.shed.inc();
+      return sendError(reply, errors.overloaded(), errorShapeOf(request));
     }
   });
 
@@ -97,6 +119,9 @@ export function buildServer(gateway: Gateway): BuiltServer {
   });
 
   registerOpenAIRoutes(app, gateway);
+  registerAnthropicRoutes(app, gateway);
+  registerMcpRoutes(app, gateway);
+  registerRouteEndpoint(app, gateway);
   registerHealthRoutes(app, gateway, () => draining);
   registerAdminRoutes(app, gateway);
 

@@ -43,11 +43,13 @@ export function anthropicErrorBody(error: GatewayError): unknown {
 const ANTHROPIC_TYPES: Record<number, string> = {
   400: 'invalid_request_error',
   401: 'authentication_error',
+  402: 'billing_error',
   403: 'permission_error',
   404: 'not_found_error',
   413: 'request_too_large',
   429: 'rate_limit_error',
   503: 'overloaded_error',
+  504: 'timeout_error',
   529: 'overloaded_error',
 };
 
@@ -56,7 +58,7 @@ export function sendError(reply: FastifyReply, error: GatewayError, shape: Error
   return reply
     .code(error.status)
     .type('application/json')
-    .send(shape === 'anthropic' ? anthropicErrorBody(error) : error.toBody());
+    .send(error.clientBody ?? (shape === 'anthropic' ? anthropicErrorBody(error) : error.toBody()));
 }
 
 export function errorShapeOf(request: FastifyRequest): ErrorShape {

@@ -1,5 +1,6 @@
 import type { Snapshot } from '../config/snapshot.ts';
 import type { AttemptRecord } from '../forward/chain.ts';
+import type { McpLogInfo } from '../mcp/proxy.ts';
 import type { TraceParent } from '../observability/trace-context.ts';
 import type { RequestSpan } from '../observability/tracing.ts';
 import type { Decision } from '../routing/decision.ts';
@@ -9,7 +10,7 @@ import type { Target } from '../routing/target.ts';
  * The one typed context of a request as it moves through the pipeline (STYLE §8). It is filled in
  * stage by stage and read at the end for the request's log line and metrics.
  */
-export type Endpoint = 'chat' | 'embeddings' | 'messages' | 'models' | 'mcp' | 'admin' | 'other';
+export type Endpoint = 'chat' | 'embeddings' | 'messages' | 'models' | 'route' | 'mcp' | 'admin' | 'other';
 
 export interface Usage {
   promptTokens: number;
@@ -29,6 +30,8 @@ export interface Exchange {
   usage: Usage | undefined;
   /** Set when a stream broke after it began: the status was 200 but the answer is incomplete. */
   streamError: string | undefined;
+  /** MCP routes: the server, the JSON-RPC methods and the tools called. */
+  mcp: McpLogInfo | undefined;
   /** The request's log line has been written (on finish, or on client abort). */
   logged: boolean;
 }
@@ -46,6 +49,7 @@ export function newExchange(requestId: string, traceParent: TraceParent, span: R
     served: undefined,
     usage: undefined,
     streamError: undefined,
+    mcp: undefined,
     logged: false,
   };
 }

@@ -11,11 +11,19 @@ export function registerHealthRoutes(
 
   app.get('/readyz', async (_request, reply) => {
     const snapshot = gateway.snapshot;
-    const ready = !isDraining();
-    return reply.code(ready ? 200 : 503).send({
-      status: ready ? 'ready' : 'draining',
+    const { ready: storeReady, ...rulesStore } = gateway.routing.ruleStoreStatus();
+    const draining = isDraining();
+    const ready = !draining && storeReady;
+    const body: Record<string, unknown> = {
+      status: draining ? 'draining' : ready ? 'ready' : 'not_ready',
       config: { generation: snapshot.generation, loaded_at: snapshot.loadedAt.toISOString() },
-    });
+      // Down but ready: this replica serves the rules it compiled last until the store returns.
+      rules_store: rulesStore.ok ? rulesStore : { ...rulesStore, serving_cached: storeReady },
+    };
+    if (!draining && !ready && !rulesStore.ok) {
+      body.reason = `the rule store is unavailable and no rules are cached: ${rulesStore.error}`;
+    }
+    return reply.code(ready ? 200 : 503).send(body);
   });
 
   app.get('/metrics', async (_request, reply) => {

@@ -8,7 +8,7 @@ import { errors } from '../errors.ts';
 export type JsonObject = Record<string, unknown>;
 
 /** Body fields that steer Switchyard and are removed before forwarding (DESIGN §2). */
-export const ROUTING_FIELDS = ['policy_id', 'revision', 'routing_preferences', 'routing_policy'] as const;
+export { ROUTING_FIELDS } from '../providers/codecs/body.ts';
 
 export interface ChatBody extends JsonObject {
   model?: string;
@@ -65,13 +65,4 @@ export function parseEmbeddingsBody(raw: unknown): JsonObject & { model?: string
 }
 
 /** The body as the upstream should see it: its model, and none of the routing fields. */
-export function upstreamBody(body: JsonObject, model: string): JsonObject {
-  const out: JsonObject = {};
-  for (const key in body) {
-    if (!Object.hasOwn(body, key)) continue;
-    if ((ROUTING_FIELDS as readonly string[]).includes(key)) continue;
-    out[key] = body[key];
-  }
-  out.model = model;
-  return out;
-}
+export { forwardBody as upstreamBody } from '../providers/codecs/body.ts';

@@ -1,8 +1,10 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Gateway } from '../gateway.ts';
+import { openAIPassthrough } from '../providers/codecs/openai-openai.ts';
+import { codecsFor } from '../providers/codecs/select.ts';
 import { embeddingsConversation } from '../routing/request-facts.ts';
 import type { Exchange } from './exchange.ts';
-import { parseChatBody, parseEmbeddingsBody, upstreamBody } from './openai-body.ts';
+import { parseChatBody, parseEmbeddingsBody } from './openai-body.ts';
 import { proxy } from './proxy.ts';
 import { rememberSession, routeRequest } from './route-request.ts';
 
@@ -24,7 +26,8 @@ export function registerOpenAIRoutes(app: FastifyInstance, gateway: Gateway): vo
       decision,
       op: 'chat',
       stream: body.stream === true,
-      encodeBody: (target) => JSON.stringify(upstreamBody(body, target.model)),
+      codecFor: codecsFor('openai', { body }),
+      clientHeaders: request.headers,
       onServed: (target) => rememberSession(gateway, decision, target),
     });
   });
@@ -35,6 +38,7 @@ export function registerOpenAIRoutes(app: FastifyInstance, gateway: Gateway): vo
     exchange.snapshot = snapshot;
     const identity = await snapshot.authenticator.authenticate(request.headers);
     const body = parseEmbeddingsBody(request.body);
+    const embeddingsCodec = openAIPassthrough({ body });
     const decision = await routeRequest({
       gateway,
       snapshot,
@@ -52,7 +56,9 @@ export function registerOpenAIRoutes(app: FastifyInstance, gateway: Gateway): vo
       decision,
       op: 'embeddings',
       stream: false,
-      encodeBody: (target) => JSON.stringify(upstreamBody(body, target.model)),
+      // Embeddings exist only in the OpenAI API: there is nothing to translate them to.
+      codecFor: () => embeddingsCodec,
+      clientHeaders: request.headers,
       onServed: (target) => rememberSession(gateway, decision, target),
     });
   });

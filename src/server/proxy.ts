@@ -1,20 +1,23 @@
 import { Readable } from 'node:stream';
 import type { FastifyReply } from 'fastify';
-import type { ProviderRuntime, Snapshot } from '../config/snapshot.ts';
-import type { StreamSuccess } from '../forward/attempt.ts';
+import type { Snapshot } from '../config/snapshot.ts';
+import { errors } from '../errors.ts';
+import type { ClientHeaders, StreamSuccess } from '../forward/attempt.ts';
 import { ChainFailure, forwardWithFallback } from '../forward/chain.ts';
 import type { Gateway } from '../gateway.ts';
 import { formatTraceParent } from '../observability/trace-context.ts';
+import type { StreamRelay } from '../providers/codecs/codec.ts';
+import type { CodecFor } from '../providers/codecs/select.ts';
 import type { Operation } from '../providers/profiles.ts';
 import type { Decision } from '../routing/decision.ts';
 import type { Target } from '../routing/target.ts';
 import { setDecisionHeaders } from './decision-headers.ts';
 import type { Exchange } from './exchange.ts';
-import { SseTail, usageOf } from './sse-tail.ts';
 
 /**
  * Runs the fallback chain for a decided request and writes the answer: JSON as one body, streams
- * chunk by chunk as they arrive. Shared by every ingress that proxies to a model.
+ * chunk by chunk as they arrive. Shared by every ingress that proxies to a model; what differs
+ * between APIs (bodies, stream events, error shapes) is the codec's business, chosen per target.
  */
 export interface ProxyRequest {
   gateway: Gateway;
@@ -24,7 +27,10 @@ export interface ProxyRequest {
   decision: Decision;
   op: Operation;
   stream: boolean;
-  encodeBody(target: Target, provider: ProviderRuntime): string;
+  /** The codec for the client's API and a target's provider API. */
+  codecFor: CodecFor;
+  /** The client's headers, for providers configured to receive some (`pass_headers`). */
+  clientHeaders?: ClientHeaders;
   /** Called once a target has answered and the gateway has committed to it. */
   onServed?(target: Target): void;
 }
@@ -57,8 +63,9 @@ export async function proxy(req: ProxyRequest): Promise<FastifyReply> {
       health: gateway.health,
       targets: req.decision.targets,
       op: req.op,
-      encodeBody: req.encodeBody,
+      encodeBody: (target, provider) => req.codecFor(provider).encodeRequest(target.model, provider),
       headers: upstreamHeaders,
+      clientHeaders: req.clientHeaders,
       stream: req.stream,
       signal,
       deadline,
@@ -70,6 +77,12 @@ export async function proxy(req: ProxyRequest): Promise<FastifyReply> {
     deadline.removeEventListener('abort', onDeadline);
     if (error instanceof ChainFailure) {
       exchange.attempts = error.attempts;
+      const last = error.last;
+      // An upstream's own error answer is shown in the client's API, whatever API the upstream spoke.
+      if (last?.failure.outcome === 'http_error') {
+        const shown = req.codecFor(last.provider).decodeError(last.failure.status, last.failure.upstreamBody);
+        throw errors.upstreamRelayed(shown.status, shown.message, shown.body);
+      }
       throw error.error;
     }
     throw error;
@@ -81,10 +94,12 @@ export async function proxy(req: ProxyRequest): Promise<FastifyReply> {
   setDecisionHeaders(reply, req.decision, result.target, result.attempts.length);
   req.onServed?.(result.target);
 
+  const codec = req.codecFor(result.provider);
   if (result.kind === 'json') {
     reply.raw.off('close', onClose);
-    exchange.usage = usageOf((result.json as { usage?: unknown } | null)?.usage);
-    return reply.code(result.status).type('application/json').send(result.body);
+    const decoded = codec.decodeResponse(result.json, result.body);
+    exchange.usage = decoded.usage;
+    return reply.code(result.status).type('application/json').send(decoded.body);
   }
 
   const started = performance.now() - (result.attempts.at(-1)?.durationMs ?? 0);
@@ -97,8 +112,12 @@ export async function proxy(req: ProxyRequest): Promise<FastifyReply> {
     .header('content-type', 'text/event-stream; charset=utf-8')
     .header('cache-control', 'no-cache')
     .header('x-accel-buffering', 'no');
-  const relay = relayStream(result, exchange, () => {
+  const relay = relayStream(result, codec.openStream(result.target.model), exchange, () => {
     reply.raw.off('close', onClose);
+    // Only complete streams say how long this target takes (selection_policy: fastest).
+    if (!exchange.streamError) {
+      gateway.routing.preferences.latency.observeTotal(result.target.key, performance.now() - started);
+    }
     gateway.metrics.upstreamLatency.observe(
       {
         provider: result.target.provider,
@@ -121,6 +140,12 @@ function recordAttempt(
   const slash = key.indexOf('/');
   const labels = { provider: key.slice(0, slash), model: key.slice(slash + 1) };
   gateway.metrics.attempts.inc({ ...labels, outcome });
+  if (outcome === 'ok') {
+    // A stream's attempt ends at its first chunk; a JSON answer's when it is complete.
+    const latency = gateway.routing.preferences.latency;
+    if (stream) latency.observeFirstToken(key, durationMs);
+    else latency.observeWhole(key, durationMs);
+  }
   if (outcome !== 'ok' && !outcome.startsWith('skipped')) {
     gateway.metrics.fallbacks.inc({ ...labels, reason: outcome });
   }
@@ -130,41 +155,43 @@ function recordAttempt(
 }
 
 /**
- * Relays an upstream SSE stream as it arrives. Once the first byte has gone to the client there
- * is no fallback: a broken or truncated upstream ends the stream with an SSE error event that the
- * OpenAI clients surface as an error.
+ * Relays an upstream SSE stream as it arrives, through the codec's relay (bytes as they are, or
+ * translated event by event). Once the first byte has gone to the client there is no fallback: a
+ * broken or truncated upstream ends the stream with an error event in the client's format.
  */
 async function* relayStream(
   upstream: StreamSuccess,
+  relay: StreamRelay,
   exchange: Exchange,
   onEnd: () => void,
 ): AsyncGenerator<Buffer> {
-  const tail = new SseTail();
   let finished = false;
   try {
-    tail.push(upstream.first);
-    yield upstream.first;
+    const first = relay.push(upstream.first);
+    exchange.streamError ??= relay.error;
+    if (first.length > 0) yield first;
     for (;;) {
       let next: IteratorResult<Buffer>;
       try {
         next = await upstream.rest.next();
       } catch (error) {
-        exchange.streamError = streamFailureMessage(error);
-        yield sseError(exchange.streamError);
         finished = true;
+        yield relay.fail(streamFailureMessage(error));
         return;
       }
       if (next.done) break;
-      tail.push(next.value);
-      yield next.value;
+      const out = relay.push(next.value);
+      // Noted at once: a client that stops at an upstream error event may leave before the stream ends.
+      exchange.streamError ??= relay.error;
+      if (out.length > 0) yield out;
     }
     finished = true;
-    exchange.usage = tail.usage();
-    if (!tail.sawDone) {
-      exchange.streamError = 'upstream ended the stream before it was complete';
-      yield sseError(exchange.streamError);
-    }
+    const last = relay.end();
+    if (last.length > 0) yield last;
   } finally {
+    // What the relay saw (an upstream error event, usage) counts even if the client left right after.
+    exchange.usage = relay.usage;
+    exchange.streamError ??= relay.error;
     // Reached early when the client goes away: stop reading the upstream.
     if (!finished) {
       exchange.streamError ??= 'client disconnected';
@@ -178,9 +205,4 @@ function streamFailureMessage(error: unknown): string {
   const name = (error as { name?: string }).name;
   if (name === 'BodyTimeoutError') return 'upstream stream went idle for too long';
   return 'upstream connection failed during the stream';
-}
-
-function sseError(message: string): Buffer {
-  const body = { error: { message, type: 'upstream_error', code: 'stream_interrupted', param: null } };
-  return Buffer.from(`data: ${JSON.stringify(body)}\n\n`);
 }

@@ -58,6 +58,7 @@ export function logExchange(gateway: Gateway, request: FastifyRequest, status: n
       attempts: exchange.attempts.length > 0 ? exchange.attempts.map(formatAttempt) : undefined,
       usage,
       stream_error: exchange.streamError,
+      mcp: exchange.mcp,
       trace_id: exchange.traceParent.traceId,
     },
     'request',

@@ -29,8 +29,18 @@ export function routeRequest(input: RouteRequestInput): Promise<RoutedDecision> 
     useCaseHeader: snapshot.routing.useCaseHeader,
     ...(input.conversation ? { conversation: input.conversation } : {}),
   });
+  // A caller-supplied conversation means the body is not a chat (embeddings input): no router.
+  const chatMessages = input.conversation ? undefined : () => body.messages;
   return decide(
-    { snapshot, facts, headers, fields: readRoutingFields(body), explain: input.explain ?? gateway.logger.isLevelEnabled('debug') },
+    {
+      snapshot,
+      facts,
+      headers,
+      body,
+      fields: readRoutingFields(body),
+      chatMessages,
+      explain: input.explain ?? gateway.logger.isLevelEnabled('debug'),
+    },
     gateway.routing,
   );
 }
@@ -45,7 +55,6 @@ export function rememberSession(gateway: Gateway, decision: RoutedDecision, serv
   if (!decision.sessionKey || !sessions || !affinity) return;
   const targets = [served.key, ...decision.targets.filter((t) => t.key !== served.key).map((t) => t.key)];
   sessions.set(decision.sessionKey, targets, affinity.ttlSeconds).catch((error: unknown) => {
-    gateway.metrics.sessionErrors.inc({ operation: 'set' });
-    gateway.logger.warn({ err: (error as Error).message }, 'session store write failed; affinity skipped');
+    gateway.routing.sessionStoreFailed('set', error);
   });
 }

@@ -5,7 +5,10 @@ import { MemorySessionCache, type SessionCache } from './session-cache.ts';
 export type SessionAffinityConfig = NonNullable<SwitchyardConfig['routing']['session_affinity']>;
 
 /** The session store `routing.session_affinity` asks for. */
-export function openSessionCache(config: SessionAffinityConfig, events?: RedisConnectionEvents): SessionCache {
+export function openSessionCache(
+  config: SessionAffinityConfig,
+  events?: RedisConnectionEvents,
+): SessionCache {
   if (config.store === 'memory' || !config.redis) return new MemorySessionCache(config.max_entries);
   const redis = config.redis;
   return new RedisSessionCache({

@@ -1,6 +1,12 @@
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { deleteKeys, type OwnedRedis, ownedRedis, SHARED_REDIS_URL, uniquePrefix } from '../../test/helpers/redis.ts';
+import {
+  deleteKeys,
+  type OwnedRedis,
+  ownedRedis,
+  SHARED_REDIS_URL,
+  uniquePrefix,
+} from '../../test/helpers/redis.ts';
 import { RedisSessionCache } from './redis-session-cache.ts';
 
 /** Redis specifics: the key layout other tools may rely on, prefixes, outages. */
@@ -8,8 +14,18 @@ const prefix = uniquePrefix('redis-session');
 const otherPrefix = uniquePrefix('redis-session-other');
 let raw: Redis;
 
-const open = (keyPrefix = prefix, url = SHARED_REDIS_URL, events?: ConstructorParameters<typeof RedisSessionCache>[0]['events']) =>
-  new RedisSessionCache({ url, prefix: keyPrefix, commandTimeoutMs: 1000, connectTimeoutMs: 1000, ...(events ? { events } : {}) });
+const open = (
+  keyPrefix = prefix,
+  url = SHARED_REDIS_URL,
+  events?: ConstructorParameters<typeof RedisSessionCache>[0]['events'],
+) =>
+  new RedisSessionCache({
+    url,
+    prefix: keyPrefix,
+    commandTimeoutMs: 1000,
+    connectTimeoutMs: 1000,
+    ...(events ? { events } : {}),
+  });
 
 beforeAll(() => {
   raw = new Redis(SHARED_REDIS_URL);
@@ -62,7 +78,10 @@ describe('RedisSessionCache', () => {
 
     it('fails instead of waiting while Redis is down, and recovers by itself when it returns', async () => {
       const events: string[] = [];
-      const cache = open('outage', server.url, { down: () => events.push('down'), up: () => events.push('up') });
+      const cache = open('outage', server.url, {
+        down: () => events.push('down'),
+        up: () => events.push('up'),
+      });
       // Nothing listens yet: operations reject (the caller degrades), they do not queue.
       await expect(cache.get('acme:conv')).rejects.toThrow();
       await expect(cache.set('acme:conv', ['cloud/gpt-4o'], 60)).rejects.toThrow();
@@ -70,13 +89,29 @@ describe('RedisSessionCache', () => {
 
       await server.start();
       await expect
-        .poll(() => cache.set('acme:conv', ['cloud/gpt-4o'], 60).then(() => 'ok', () => 'failed'), { timeout: 10_000, interval: 100 })
+        .poll(
+          () =>
+            cache.set('acme:conv', ['cloud/gpt-4o'], 60).then(
+              () => 'ok',
+              () => 'failed',
+            ),
+          { timeout: 10_000, interval: 100 },
+        )
         .toBe('ok');
       expect(await cache.get('acme:conv')).toEqual(['cloud/gpt-4o']);
       expect(events).toEqual(['down', 'up']);
 
       await server.stop();
-      await expect.poll(() => cache.get('acme:conv').then(() => 'ok', () => 'failed'), { timeout: 10_000, interval: 100 }).toBe('failed');
+      await expect
+        .poll(
+          () =>
+            cache.get('acme:conv').then(
+              () => 'ok',
+              () => 'failed',
+            ),
+          { timeout: 10_000, interval: 100 },
+        )
+        .toBe('failed');
       // Closing while Redis is away does not hang.
       await cache.close();
     });

@@ -32,6 +32,7 @@ export class RedisSessionCache implements SessionCache {
   /** Until the first connection is made, a command waits for it (bounded) rather than failing. */
   #firstConnection: Promise<void> | null;
   #down = false;
+  #closing = false;
 
   constructor(options: RedisSessionCacheOptions) {
     this.#prefix = options.prefix;
@@ -44,12 +45,14 @@ export class RedisSessionCache implements SessionCache {
     });
     this.#firstConnection = firstConnection(this.#client, options.commandTimeoutMs);
     const events = options.events;
-    // An 'error' listener is required: without one ioredis reports every failed reconnect on stderr.
-    this.#client.on('error', (error: Error) => {
-      if (this.#down) return;
+    const goDown = (reason: string) => {
+      if (this.#down || this.#closing) return;
       this.#down = true;
-      events?.down(error.message);
-    });
+      events?.down(reason);
+    };
+    // An 'error' listener is required: without one ioredis reports every failed reconnect on stderr.
+    this.#client.on('error', (error: Error) => goDown(error.message));
+    this.#client.on('close', () => goDown('connection closed'));
     this.#client.on('ready', () => {
       if (!this.#down) return;
       this.#down = false;
@@ -69,6 +72,7 @@ export class RedisSessionCache implements SessionCache {
   }
 
   async close(): Promise<void> {
+    this.#closing = true;
     this.#firstConnection = null;
     if (this.#client.status !== 'ready') {
       this.#client.disconnect();

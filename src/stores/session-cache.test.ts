@@ -10,7 +10,13 @@ const stores: Array<[string, () => SessionCache]> = [
   ['memory', () => new MemorySessionCache(100)],
   [
     'redis',
-    () => new RedisSessionCache({ url: SHARED_REDIS_URL, prefix: redisPrefix, commandTimeoutMs: 1000, connectTimeoutMs: 2000 }),
+    () =>
+      new RedisSessionCache({
+        url: SHARED_REDIS_URL,
+        prefix: redisPrefix,
+        commandTimeoutMs: 1000,
+        connectTimeoutMs: 2000,
+      }),
   ],
 ];
 

@@ -131,6 +131,47 @@ describe('fake OpenAI upstream', () => {
     expect(payloads.some((data) => data.includes('"usage"'))).toBe(false);
   });
 
+  it('calls the scripted tools when the request offers tools, plain and streamed', async () => {
+    fake.setBehaviour('gpt-4o-mini', { toolCalls: [{ name: 'get_weather', arguments: '{"city":"Paris"}' }] });
+    const tools = [
+      { type: 'function' as const, function: { name: 'get_weather', parameters: { type: 'object' } } },
+    ];
+    const plain = await client.chat.completions.create({ model: 'gpt-4o-mini', messages: MESSAGES, tools });
+    expect(plain.choices[0]).toMatchObject({
+      finish_reason: 'tool_calls',
+      message: {
+        content: null,
+        tool_calls: [
+          {
+            id: 'call_fake_0',
+            type: 'function',
+            function: { name: 'get_weather', arguments: '{"city":"Paris"}' },
+          },
+        ],
+      },
+    });
+    const streamed = await client.chat.completions
+      .stream({ model: 'gpt-4o-mini', messages: MESSAGES, tools })
+      .finalChatCompletion();
+    expect(streamed.choices[0]?.message.tool_calls).toEqual([
+      {
+        id: 'call_fake_0',
+        type: 'function',
+        function: { name: 'get_weather', arguments: '{"city":"Paris"}' },
+      },
+    ]);
+    // Without tools on offer (or with tool_choice none) the model answers in text.
+    const text = await client.chat.completions.create({ model: 'gpt-4o-mini', messages: MESSAGES });
+    expect(text.choices[0]?.message.content).toBe('Hello from alpha (gpt-4o-mini)');
+    const none = await client.chat.completions.create({
+      model: 'gpt-4o-mini',
+      messages: MESSAGES,
+      tools,
+      tool_choice: 'none',
+    });
+    expect(none.choices[0]?.finish_reason).toBe('stop');
+  });
+
   it('embeds text deterministically, in float and base64 encodings', async () => {
     const decoded = await client.embeddings.create({
       model: 'text-embedding-3-small',

@@ -53,6 +53,18 @@ export interface FakeBehaviour {
   chunkDelayMs?: number;
   /** Default true: include usage (and in streams honour `stream_options.include_usage`). */
   usage?: boolean;
+  /**
+   * Call these tools when the request offers tools (and `tool_choice` is not `none`): the reply
+   * then has `tool_calls` and finish reason `tool_calls`, and content only if `reply` is set.
+   * Streams send each call's `arguments` in fragments, as OpenAI does.
+   */
+  toolCalls?: readonly FakeToolCall[];
+}
+
+export interface FakeToolCall {
+  name: string;
+  /** The arguments as the model writes them: a JSON text. */
+  arguments: string;
 }
 
 export interface RecordedRequest {
@@ -137,6 +149,7 @@ interface Plan {
   readonly chunks: number | null;
   readonly chunkDelayMs: number;
   readonly usage: boolean;
+  readonly toolCalls: readonly FakeToolCall[] | null;
   readonly rendered: Map<string, Rendered>;
 }
 
@@ -167,6 +180,8 @@ interface ChatRequest {
   stream: boolean;
   includeUsage: boolean;
   promptTokens: number;
+  /** Tools are offered and `tool_choice` allows calling them. */
+  toolsOffered: boolean;
 }
 
 interface EmbeddingsRequest {
@@ -359,23 +374,28 @@ class FakeOpenAIServer implements FakeOpenAI {
     return `${this.#idPrefix}${this.#nextId.toString(36)}`;
   }
 
-  #rendered(plan: Plan, model: string): Rendered {
-    const cached = plan.rendered.get(model);
+  #rendered(plan: Plan, request: ChatRequest): Rendered {
+    const { model } = request;
+    const calls = request.toolsOffered ? plan.toolCalls : null;
+    const key = calls ? `${model}\u0000tools` : model;
+    const cached = plan.rendered.get(key);
     if (cached !== undefined) return cached;
-    const rendered = renderReply(plan.reply ?? `Hello from ${this.name} (${model})`, model, plan.chunks);
-    if (plan.rendered.size < RENDER_CACHE_LIMIT) plan.rendered.set(model, rendered);
+    const rendered = calls
+      ? renderToolCalls(plan.reply ?? '', calls, model)
+      : renderReply(plan.reply ?? `Hello from ${this.name} (${model})`, model, plan.chunks);
+    if (plan.rendered.size < RENDER_CACHE_LIMIT) plan.rendered.set(key, rendered);
     return rendered;
   }
 
   #completion(res: ServerResponse, plan: Plan, request: ChatRequest): void {
-    const rendered = this.#rendered(plan, request.model);
+    const rendered = this.#rendered(plan, request);
     const usage = plan.usage ? `,"usage":${usageJson(request.promptTokens, rendered.completionTokens)}` : '';
     const head = `{"id":"chatcmpl-${this.#newId()}","object":"chat.completion","created":${nowSeconds()}`;
     sendPayload(res, `${head}${rendered.completion}${usage}}`, plan.fault);
   }
 
   async #stream(res: ServerResponse, plan: Plan, request: ChatRequest): Promise<void> {
-    const rendered = this.#rendered(plan, request.model);
+    const rendered = this.#rendered(plan, request);
     const head = `{"id":"chatcmpl-${this.#newId()}","object":"chat.completion.chunk","created":${nowSeconds()}`;
     res.writeHead(200, STREAM_HEADERS);
     if (plan.fault === 'garbage') {
@@ -454,6 +474,7 @@ class FakeOpenAIServer implements FakeOpenAI {
       chunks: chunks ?? null,
       chunkDelayMs,
       usage: behaviour.usage ?? true,
+      toolCalls: behaviour.toolCalls && behaviour.toolCalls.length > 0 ? behaviour.toolCalls : null,
       rendered: new Map(),
     };
   }
@@ -542,6 +563,7 @@ function readChat(body: unknown, route: Route, search: string): ChatRequest | st
     stream: fields.stream === true,
     includeUsage: isRecord(streamOptions) && streamOptions.include_usage === true,
     promptTokens: estimateTokens(messageChars(fields.messages)),
+    toolsOffered: Array.isArray(fields.tools) && fields.tools.length > 0 && fields.tool_choice !== 'none',
   };
 }
 
@@ -604,6 +626,51 @@ function renderReply(reply: string, model: string, chunks: number | null): Rende
       choice('{}', '"stop"'),
     ],
     completionTokens: reply === '' ? 0 : estimateTokens(reply.length),
+  };
+}
+
+/** A reply that calls tools; content comes first when there is any, as models write it. */
+function renderToolCalls(reply: string, calls: readonly FakeToolCall[], model: string): Rendered {
+  const modelField = `,"model":${JSON.stringify(model)}`;
+  const toolCalls = calls.map((call, index) => ({
+    id: `call_fake_${index}`,
+    type: 'function',
+    function: { name: call.name, arguments: call.arguments },
+  }));
+  const message = JSON.stringify({
+    role: 'assistant',
+    content: reply === '' ? null : reply,
+    tool_calls: toolCalls,
+  });
+  const choice = (delta: string, finish: string) =>
+    `${modelField},"choices":[{"index":0,"delta":${delta},"logprobs":null,"finish_reason":${finish}}]}`;
+  const frames = [choice(`{"role":"assistant","content":${reply === '' ? 'null' : '""'}}`, 'null')];
+  for (const piece of splitReply(reply, null))
+    frames.push(choice(`{"content":${JSON.stringify(piece)}}`, 'null'));
+  calls.forEach((call, index) => {
+    const opening = {
+      index,
+      id: `call_fake_${index}`,
+      type: 'function',
+      function: { name: call.name, arguments: '' },
+    };
+    frames.push(choice(JSON.stringify({ tool_calls: [opening] }), 'null'));
+    // Fragments that are not JSON on their own, as the real API sends them.
+    const half = call.arguments.length >> 1;
+    for (const fragment of [call.arguments.slice(0, half), call.arguments.slice(half)]) {
+      if (fragment !== '')
+        frames.push(
+          choice(JSON.stringify({ tool_calls: [{ index, function: { arguments: fragment } }] }), 'null'),
+        );
+    }
+  });
+  frames.push(choice('{}', '"tool_calls"'));
+  const argumentChars = calls.reduce((sum, call) => sum + call.name.length + call.arguments.length, 0);
+  return {
+    modelField,
+    completion: `${modelField},"choices":[{"index":0,"message":${message},"logprobs":null,"finish_reason":"tool_calls"}]`,
+    frames,
+    completionTokens: estimateTokens(reply.length + argumentChars),
   };
 }
 

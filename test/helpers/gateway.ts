@@ -1,5 +1,6 @@
 import { Writable } from 'node:stream';
 import { createLogger } from '../../src/observability/logger.ts';
+import { MemoryRuleStore } from '../../src/stores/memory-rule-store.ts';
 import { type RunningGateway, type StartOptions, startGateway } from '../../src/server/start.ts';
 
 /** A gateway on a free loopback port whose log lines are captured for assertions. */
@@ -9,9 +10,17 @@ export interface TestGateway extends RunningGateway {
   requestLogs(): Array<Record<string, unknown>>;
 }
 
+export interface TestGatewayOptions extends Partial<StartOptions> {
+  /**
+   * Use the store `rules_store` configures (embedded PGlite by default, slow to start). Otherwise
+   * tests get a fresh in-memory rule store unless they pass their own `ruleStore`.
+   */
+  configuredRuleStore?: boolean;
+}
+
 export async function startTestGateway(
   configText: string,
-  options: Partial<StartOptions> = {},
+  { configuredRuleStore = false, ...options }: TestGatewayOptions = {},
 ): Promise<TestGateway> {
   const logs: string[] = [];
   const sink = new Writable({
@@ -22,7 +31,8 @@ export async function startTestGateway(
   });
   // The production logger (with its redaction), writing to memory.
   const logger = createLogger({ level: 'debug' }, sink);
-  const running = await startGateway({ configText, host: '127.0.0.1', port: 0, logger, ...options });
+  const ruleStore = options.ruleStore ?? (configuredRuleStore ? undefined : new MemoryRuleStore());
+  const running = await startGateway({ configText, host: '127.0.0.1', port: 0, logger, ...options, ruleStore });
   return {
     ...running,
     logs,

@@ -1,3 +1,6 @@
+import type { Usage } from './codec.ts';
+import { openAIUsage } from './usage.ts';
+
 /**
  * Watches the last bytes of a relayed OpenAI SSE stream without buffering it: enough to tell whether
  * the upstream finished properly (`data: [DONE]`) and to read the usage it reported at the end.
@@ -20,7 +23,7 @@ export class SseTail {
   }
 
   /** Usage from the last event that carried it, if still in the tail. */
-  usage(): { promptTokens: number; completionTokens: number } | undefined {
+  usage(): Usage | undefined {
     const at = this.#tail.lastIndexOf('"usage"');
     if (at === -1) return undefined;
     const lineStart = this.#tail.lastIndexOf('data: ', at);
@@ -28,16 +31,9 @@ export class SseTail {
     if (lineStart === -1 || lineEnd === -1) return undefined;
     try {
       const event = JSON.parse(this.#tail.slice(lineStart + 6, lineEnd)) as { usage?: unknown };
-      return usageOf(event.usage);
+      return openAIUsage(event.usage);
     } catch {
       return undefined;
     }
   }
-}
-
-export function usageOf(usage: unknown): { promptTokens: number; completionTokens: number } | undefined {
-  if (usage === null || typeof usage !== 'object') return undefined;
-  const { prompt_tokens: prompt, completion_tokens: completion } = usage as Record<string, unknown>;
-  if (typeof prompt !== 'number' || typeof completion !== 'number') return undefined;
-  return { promptTokens: prompt, completionTokens: completion };
 }

@@ -1,0 +1,85 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Snapshot } from '../config/snapshot.ts';
+import type { Gateway } from '../gateway.ts';
+import { anthropicPromptEstimate } from '../providers/codecs/anthropic-openai.ts';
+import { codecsFor } from '../providers/codecs/select.ts';
+import { parseCountTokensBody, parseMessagesBody } from './anthropic-body.ts';
+import type { Exchange } from './exchange.ts';
+import type { JsonObject } from './openai-body.ts';
+import { proxy } from './proxy.ts';
+import { rememberSession, routeRequest } from './route-request.ts';
+
+/**
+ * The Anthropic-compatible ingress: `POST /v1/messages` goes through the same identity, routing
+ * and fallback as chat completions. To an Anthropic provider it passes through untranslated; to an
+ * OpenAI-compatible one it is translated both ways (the codec decides per target). Errors take the
+ * Anthropic shape (the error handler answers it for every `/v1/messages` path).
+ */
+export function registerAnthropicRoutes(app: FastifyInstance, gateway: Gateway): void {
+  app.post('/v1/messages', async (request, reply) => {
+    const exchange = exchangeOf(request, 'messages');
+    const snapshot = gateway.snapshot;
+    exchange.snapshot = snapshot;
+    const identity = await snapshot.authenticator.authenticate(request.headers);
+    const body = parseMessagesBody(request.body);
+    const decision = await routeRequest({ gateway, snapshot, identity, body, headers: request.headers });
+    exchange.decision = decision;
+    return proxy({
+      gateway,
+      snapshot,
+      exchange,
+      reply,
+      decision,
+      op: 'chat',
+      stream: body.stream === true,
+      codecFor: codecsFor('anthropic', { body }),
+      clientHeaders: request.headers,
+      onServed: (target) => rememberSession(gateway, decision, target),
+    });
+  });
+
+  app.post('/v1/messages/count_tokens', async (request, reply) => {
+    const exchange = exchangeOf(request, 'other');
+    const snapshot = gateway.snapshot;
+    exchange.snapshot = snapshot;
+    const identity = await snapshot.authenticator.authenticate(request.headers);
+    const body = parseCountTokensBody(request.body);
+    const decision = await routeRequest({ gateway, snapshot, identity, body, headers: request.headers });
+    exchange.decision = decision;
+    // Only Anthropic providers can count; with none among the targets, the gateway estimates.
+    const counting = decision.targets.filter((target) => isAnthropic(snapshot, target.provider));
+    if (counting.length === 0) return sendEstimate(reply, body);
+    return proxy({
+      gateway,
+      snapshot,
+      exchange,
+      reply,
+      decision: { ...decision, targets: counting },
+      op: 'count_tokens',
+      stream: false,
+      codecFor: codecsFor('anthropic', { body }),
+      clientHeaders: request.headers,
+    });
+  });
+}
+
+function isAnthropic(snapshot: Snapshot, provider: string): boolean {
+  return snapshot.providers.get(provider)?.profile.api === 'anthropic';
+}
+
+/**
+ * The gateway's own count (src/inspect, calibrated on o200k): what an OpenAI-compatible target
+ * would see. `x-switchyard-token-count: estimate` tells it apart from a provider's count.
+ */
+function sendEstimate(reply: FastifyReply, body: JsonObject): FastifyReply {
+  return reply
+    .header('x-switchyard-token-count', 'estimate')
+    .type('application/json')
+    .send({ input_tokens: anthropicPromptEstimate(body) });
+}
+
+function exchangeOf(request: FastifyRequest, endpoint: Exchange['endpoint']): Exchange {
+  const exchange = request.exchange;
+  exchange.endpoint = endpoint;
+  return exchange;
+}

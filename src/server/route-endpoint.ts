@@ -1,0 +1,32 @@
+import type { FastifyInstance } from 'fastify';
+import type { Gateway } from '../gateway.ts';
+import { describeDecision } from './explain.ts';
+import { parseChatBody } from './openai-body.ts';
+import { routeRequest } from './route-request.ts';
+
+/**
+ * `POST /v1/route`: the routing decision for a chat completions body, as the proxy path would make
+ * it for the same caller — the router model is asked when a preference route applies — but no
+ * model is called and nothing is remembered for the session.
+ */
+export function registerRouteEndpoint(app: FastifyInstance, gateway: Gateway): void {
+  app.post('/v1/route', async (request, reply) => {
+    const exchange = request.exchange;
+    exchange.endpoint = 'route';
+    const snapshot = gateway.snapshot;
+    exchange.snapshot = snapshot;
+    const identity = await snapshot.authenticator.authenticate(request.headers);
+    const body = parseChatBody(request.body);
+    // Rule-by-rule condition details stay on the admin explain endpoint.
+    const decision = await routeRequest({
+      gateway,
+      snapshot,
+      identity,
+      body,
+      headers: request.headers,
+      explain: false,
+    });
+    exchange.decision = decision;
+    return reply.type('application/json').send({ object: 'switchyard.route', ...describeDecision(decision) });
+  });
+}
