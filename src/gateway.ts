@@ -58,7 +58,8 @@ export class Gateway {
     this.mcp = new McpState(logger);
     this.#generation = 1;
     this.#snapshot = compileSnapshot(loaded, { pools: this.pools, generation: this.#generation });
-    this.routing = new RoutingState(this.#snapshot, options.ruleStore ?? createRuleStore(loaded.config.rules_store, logger), logger, this.metrics);
+    const ruleStore = options.ruleStore ?? createRuleStore(loaded.config.rules_store, logger);
+    this.routing = new RoutingState(this.#snapshot, ruleStore, logger, this.metrics);
   }
 
   static async create(options: GatewayOptions): Promise<Gateway> {

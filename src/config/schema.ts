@@ -151,7 +151,11 @@ export const sessionRedisSchema = z.strictObject({
     .min(1)
     .default(200)
     .describe('a slower answer counts as a failure: affinity never stalls a request'),
-  connect_timeout_ms: z.int().min(1).default(2_000),
+  connect_timeout_ms: z
+    .int()
+    .min(1)
+    .default(1_000)
+    .describe('a connection attempt that takes longer fails; requests wait for the first one only'),
 });
 
 export const sessionAffinitySchema = z
@@ -197,8 +201,12 @@ export const rulesStoreSchema = z
     kind: z
       .enum(['embedded', 'postgres', 'memory'])
       .default('embedded')
-      .describe('where tenants\' stored rules live: embedded (PGlite in a data folder), postgres, memory'),
-    path: z.string().min(1).default('./.switchyard/rules').describe('embedded: the data folder (one process per folder)'),
+      .describe("where tenants' stored rules live: embedded (PGlite in a data folder), postgres, memory"),
+    path: z
+      .string()
+      .min(1)
+      .default('./.switchyard/rules')
+      .describe('embedded: the data folder (one process per folder)'),
     url: z
       .string()
       .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL')

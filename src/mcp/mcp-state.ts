@@ -10,16 +10,21 @@ import type { McpRateLimitStoreConfig } from './schema.ts';
  * one, a Redis connection included).
  */
 export class McpState {
-  #limiter: { key: string; limiter: RateLimiter } | undefined;
+  #limiter: { settings: McpRateLimitStoreConfig; key: string; limiter: RateLimiter } | undefined;
 
   constructor(private readonly logger: Logger) {}
 
   limiterFor(runtime: McpRuntime): RateLimiter {
     const settings = runtime.rateLimit;
+    // The settings object is shared by every request of a snapshot: compare it, not its text.
+    if (this.#limiter?.settings === settings) return this.#limiter.limiter;
     const key = JSON.stringify(settings);
-    if (this.#limiter?.key === key) return this.#limiter.limiter;
+    if (this.#limiter?.key === key) {
+      this.#limiter.settings = settings;
+      return this.#limiter.limiter;
+    }
     const previous = this.#limiter?.limiter;
-    this.#limiter = { key, limiter: createLimiter(settings) };
+    this.#limiter = { settings, key, limiter: createLimiter(settings) };
     if (previous) {
       previous.close().catch((error: unknown) => this.logger.warn({ err: error }, 'closing the old rate-limit store failed'));
     }

@@ -55,10 +55,16 @@ export interface McpAnswer {
   readonly body: string | Readable | null;
 }
 
+/** Method and tool names come from the client: the log line keeps a bounded sample. */
+const MAX_LOGGED = 16;
+const MAX_NAME = 128;
+
 export async function handlePost(ex: McpExchange, body: Buffer | undefined): Promise<McpAnswer> {
   const startedAt = performance.now();
   const parsed = parseJsonRpcBody(body, headerValue(ex.clientHeaders['mcp-protocol-version']));
-  ex.log.methods = parsed.messages.map((message) => (message.kind === 'response' ? 'response' : message.method));
+  ex.log.methods = parsed.messages
+    .slice(0, MAX_LOGGED)
+    .map((message) => (message.kind === 'response' ? 'response' : message.method.slice(0, MAX_NAME)));
 
   const enforce = enforceContext(ex);
   const audit: AuditServices = { logger: ex.services.logger, metrics: ex.services.metrics, requestId: ex.requestId };
@@ -90,7 +96,7 @@ export async function handlePost(ex: McpExchange, body: Buffer | undefined): Pro
         audit: resolution.chain.audit,
         startedAt,
       };
-      ex.log.tools.push(resolution.tool);
+      if (ex.log.tools.length < MAX_LOGGED) ex.log.tools.push(resolution.tool.slice(0, MAX_NAME));
     }
     if (message.kind === 'request' && message.method === 'tools/list') toolListIds.add(message.id);
     const refusal = await runChain(enforce, resolution.chain, resolution.tool);

@@ -22,6 +22,8 @@ export interface TenantRuleSet {
 interface Entry extends TenantRuleSet {
   readonly generation: number;
   readonly loadedAt: number;
+  /** Loads are numbered as they begin: a load that began later read newer rules. */
+  readonly loadNumber: number;
 }
 
 
@@ -37,6 +39,7 @@ export class TenantRules {
    */
   #invalidations = 0;
   #allInvalidatedAt = 0;
+  #loads = 0;
   readonly #invalidatedAt = new LRUCache<string, number>({ max: 10_000 });
   /** Set while the store is unreachable; reported on /readyz and in metrics. */
   lastError: string | undefined;
@@ -47,8 +50,12 @@ export class TenantRules {
     private readonly logger: Logger,
     private readonly now: () => number = Date.now,
   ) {
-    this.#unsubscribe =
-      store?.onChange((tenant) => (tenant === null ? this.invalidateAll() : this.invalidate(tenant))) ?? (() => {});
+    this.#unsubscribe = store?.onChange(this.#onStoreChange.bind(this)) ?? (() => {});
+  }
+
+  #onStoreChange(tenant: string | null): void {
+    if (tenant === null) this.invalidateAll();
+    else this.invalidate(tenant);
   }
 
   invalidate(tenant: string): void {
@@ -112,6 +119,7 @@ export class TenantRules {
 
   async #fetchAndCompile(snapshot: Snapshot, tenant: string): Promise<Entry> {
     const startedAt = this.#invalidations;
+    const loadNumber = ++this.#loads;
     const stored = await (this.store as RuleStore).listEnabled(tenant);
     this.lastError = undefined;
     const knownProviders = new Set(snapshot.providers.keys());
@@ -128,12 +136,16 @@ export class TenantRules {
     const entry: Entry = {
       generation: snapshot.generation,
       loadedAt: this.now(),
+      loadNumber,
       enforced: ruleList([...snapshot.routing.enforcedRules.rules, ...compiled.filter((rule) => rule.enforce)]),
       // A tenant cannot shadow a platform rule by giving its own the same priority.
       normal: ruleList(mergeByPriority(snapshot.routing.staticRules.rules, compiled.filter((rule) => !rule.enforce))),
     };
-    if (this.#lastInvalidation(tenant) <= startedAt) this.#cache.set(tenant, entry);
-    else if (!this.#cache.has(tenant)) this.#cache.set(tenant, { ...entry, loadedAt: Number.NEGATIVE_INFINITY });
+    if (this.#lastInvalidation(tenant) <= startedAt) {
+      this.#cache.set(tenant, entry);
+    } else if ((this.#cache.peek(tenant)?.loadNumber ?? 0) < loadNumber) {
+      this.#cache.set(tenant, { ...entry, loadedAt: Number.NEGATIVE_INFINITY });
+    }
     return entry;
   }
 

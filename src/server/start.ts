@@ -1,4 +1,3 @@
-import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);
 import { watch } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
 import { Gateway, type GatewayOptions } from '../gateway.ts';
@@ -41,7 +40,7 @@ export async function startGateway(options: StartOptions): Promise<RunningGatewa
   const close = () => {
     closing ??= (async () => {
       stopWatching();
-      startDraining(); require('node:fs').appendFileSync('/tmp/trace3.txt', `CLOSING ${port} ${Date.now()}\n`);
+      startDraining();
       const drainMs = gateway.snapshot.config.server.drain_timeout_ms;
       const timer = setTimeout(() => app.server.closeAllConnections(), drainMs);
       await app.close();

@@ -29,7 +29,10 @@ const MAX_RECONNECT_DELAY_MS = 2_000;
 export class RedisSessionCache implements SessionCache {
   readonly #client: Redis;
   readonly #prefix: string;
-  /** Until the first connection is made, a command waits for it (bounded) rather than failing. */
+  /**
+   * Until the first connection attempt settles, a command waits for it rather than failing: a store
+   * opened at start-up or by a reload is not "down" just because its socket is not up yet.
+   */
   #firstConnection: Promise<void> | null;
   #down = false;
   #closing = false;
@@ -43,7 +46,12 @@ export class RedisSessionCache implements SessionCache {
       maxRetriesPerRequest: 0,
       retryStrategy: reconnectDelay,
     });
-    this.#firstConnection = firstConnection(this.#client, options.commandTimeoutMs);
+    // ioredis reports a first attempt that cannot connect within connectTimeout as an error; the
+    // limit here is only a backstop.
+    this.#firstConnection = firstConnection(
+      this.#client,
+      options.connectTimeoutMs + options.commandTimeoutMs,
+    );
     const events = options.events;
     const goDown = (reason: string) => {
       if (this.#down || this.#closing) return;
@@ -100,7 +108,7 @@ function reconnectDelay(attempt: number): number {
   return Math.min(50 * 2 ** attempt, MAX_RECONNECT_DELAY_MS);
 }
 
-/** Resolves when the first connection is ready or has failed, or after `limitMs`. */
+/** Resolves when the first connection is ready or has failed (or after `limitMs`, a backstop). */
 function firstConnection(client: Redis, limitMs: number): Promise<void> {
   return new Promise((resolve) => {
     const timer = setTimeout(done, limitMs);

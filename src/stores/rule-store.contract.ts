@@ -38,7 +38,11 @@ export function ruleStoreContract(store: () => RuleStore): void {
       ];
       const routed = await store().create(
         t,
-        rule({ name: 'routed', conditions, action: { provider: 'p', model: 'm', fallback_providers: ['q', 'r'] } }),
+        rule({
+          name: 'routed',
+          conditions,
+          action: { provider: 'p', model: 'm', fallback_providers: ['q', 'r'] },
+        }),
       );
       const rejected = await store().create(t, rule({ name: 'rejected', action: { reject: 'not "here"' } }));
       expect(await store().get(t, routed.id)).toMatchObject({ conditions, action: routed.action });
@@ -53,15 +57,31 @@ export function ruleStoreContract(store: () => RuleStore): void {
       await store().create(t, rule({ name: 'p10-second', priority: 10 }));
       await store().create(t, rule({ name: 'off', priority: 1, enabled: false }));
       await store().create(t, rule({ name: 'huge', priority: 2 ** 40 }));
-      expect((await store().list(t)).map((r) => r.name)).toEqual(['p-5', 'off', 'p10-first', 'p10-second', 'huge']);
-      expect((await store().listEnabled(t)).map((r) => r.name)).toEqual(['p-5', 'p10-first', 'p10-second', 'huge']);
+      expect((await store().list(t)).map((r) => r.name)).toEqual([
+        'p-5',
+        'off',
+        'p10-first',
+        'p10-second',
+        'huge',
+      ]);
+      expect((await store().listEnabled(t)).map((r) => r.name)).toEqual([
+        'p-5',
+        'p10-first',
+        'p10-second',
+        'huge',
+      ]);
       expect((await store().list(t)).at(-1)?.priority).toBe(2 ** 40);
     });
 
     it('updates with the current version, and refuses a stale one', async () => {
       const t = tenant();
       const created = await store().create(t, rule({ name: 'a', priority: 5 }));
-      const updated = await store().update(t, created.id, rule({ name: 'a2', priority: 7, enforce: true }), 1);
+      const updated = await store().update(
+        t,
+        created.id,
+        rule({ name: 'a2', priority: 7, enforce: true }),
+        1,
+      );
       expect(updated).toMatchObject({ id: created.id, name: 'a2', priority: 7, enforce: true, version: 2 });
       expect(updated.created_at).toBe(created.created_at);
       expect(Date.parse(updated.updated_at)).toBeGreaterThanOrEqual(Date.parse(created.updated_at));
@@ -93,7 +113,9 @@ export function ruleStoreContract(store: () => RuleStore): void {
       const other = await store().create(t, rule({ name: 'other' }));
       await expect(store().create(t, rule({ name: 'same' }))).rejects.toThrow(DuplicateRuleError);
       await expect(store().create(t, rule({ id: 'r1', name: 'new' }))).rejects.toMatchObject({ what: 'id' });
-      await expect(store().update(t, other.id, rule({ name: 'same' }), 1)).rejects.toMatchObject({ what: 'name' });
+      await expect(store().update(t, other.id, rule({ name: 'same' }), 1)).rejects.toMatchObject({
+        what: 'name',
+      });
       expect((await store().list(t)).map((r) => r.id)).toEqual([first.id, other.id]);
     });
 
@@ -119,14 +141,19 @@ export function ruleStoreContract(store: () => RuleStore): void {
       const other = tenant();
       await store().create(t, rule({ name: 'old' }));
       await store().create(other, rule({ name: 'untouched' }));
-      const replaced = await store().replaceAll(t, [rule({ name: 'n1', priority: 2 }), rule({ name: 'n2', priority: 1 })]);
+      const replaced = await store().replaceAll(t, [
+        rule({ name: 'n1', priority: 2 }),
+        rule({ name: 'n2', priority: 1 }),
+      ]);
       expect(replaced.map((r) => [r.name, r.version])).toEqual([
         ['n1', 1],
         ['n2', 1],
       ]);
       expect((await store().list(t)).map((r) => r.name)).toEqual(['n2', 'n1']);
 
-      await expect(store().replaceAll(t, [rule({ name: 'x' }), rule({ name: 'x' })])).rejects.toThrow(DuplicateRuleError);
+      await expect(store().replaceAll(t, [rule({ name: 'x' }), rule({ name: 'x' })])).rejects.toThrow(
+        DuplicateRuleError,
+      );
       expect((await store().list(t)).map((r) => r.name)).toEqual(['n2', 'n1']);
       expect((await store().list(other)).map((r) => r.name)).toEqual(['untouched']);
     });
@@ -150,7 +177,9 @@ export function ruleStoreContract(store: () => RuleStore): void {
         expect(seen).toContain(t);
 
         // Writes that change nothing tell no one.
-        await store().update(quiet, 'nope', rule({ name: 'x' }), 1).catch(() => {});
+        await store()
+          .update(quiet, 'nope', rule({ name: 'x' }), 1)
+          .catch(() => {});
         await store().delete(quiet, 'nope');
         expect(seen).not.toContain(quiet);
       } finally {

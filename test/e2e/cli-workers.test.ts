@@ -85,7 +85,7 @@ providers:
   - {name: two, kind: openai-compatible, base_url: "${two.url}", models: [m2]}
 rules_store: {kind: memory}
 routing:
-  session_affinity: {store: redis, redis: {url: "${SHARED_REDIS_URL}", prefix: "${prefix}"}}
+  session_affinity: {store: redis, redis: {url: "${SHARED_REDIS_URL}", prefix: "${prefix}", command_timeout_ms: 2000}}
 `,
   );
   child = spawn(process.execPath, [...CLI, 'serve', '--config', file, '--workers', '2'], {

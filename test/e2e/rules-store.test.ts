@@ -22,7 +22,10 @@ let onprem: FakeOpenAI;
 const gateways: TestGateway[] = [];
 
 beforeAll(async () => {
-  [cloud, onprem] = await Promise.all([startFakeOpenAI({ name: 'cloud' }), startFakeOpenAI({ name: 'onprem' })]);
+  [cloud, onprem] = await Promise.all([
+    startFakeOpenAI({ name: 'cloud' }),
+    startFakeOpenAI({ name: 'onprem' }),
+  ]);
 });
 
 afterAll(async () => {
@@ -75,7 +78,11 @@ async function chat(gw: TestGateway) {
 
 interface Readiness {
   status: number;
-  body: { status: string; reason?: string; rules_store: { ok: boolean; error?: string; serving_cached?: boolean } };
+  body: {
+    status: string;
+    reason?: string;
+    rules_store: { ok: boolean; error?: string; serving_cached?: boolean };
+  };
 }
 
 async function readyz(gw: TestGateway): Promise<Readiness> {
@@ -135,7 +142,10 @@ describe('rules_store: postgres', () => {
     for (const gw of [eager, patient]) {
       await expect.poll(async () => (await readyz(gw)).body.rules_store.ok, { timeout: 10_000 }).toBe(false);
       const down = await readyz(gw);
-      expect(down).toMatchObject({ status: 200, body: { status: 'ready', rules_store: { ok: false, serving_cached: true } } });
+      expect(down).toMatchObject({
+        status: 200,
+        body: { status: 'ready', rules_store: { ok: false, serving_cached: true } },
+      });
       expect(down.body.rules_store.error).toMatch(/\S/);
       expect(await chat(gw)).toMatchObject({ status: 200, rule: 'all-to-onprem', provider: 'onprem' });
       expect(await storeUpMetric(gw)).toBe('0');
@@ -155,7 +165,10 @@ describe('rules_store: postgres', () => {
     await proxy.cut();
     const gw = await start(throughProxy(30));
     const notReady = await readyz(gw);
-    expect(notReady).toMatchObject({ status: 503, body: { status: 'not_ready', rules_store: { ok: false, serving_cached: false } } });
+    expect(notReady).toMatchObject({
+      status: 503,
+      body: { status: 'not_ready', rules_store: { ok: false, serving_cached: false } },
+    });
     expect(notReady.body.reason).toMatch(/rule store is unavailable and no rules are cached/);
     expect(await chat(gw)).toMatchObject({ status: 503, error: 'rule_store_unavailable' });
 
@@ -169,7 +182,9 @@ describe('rules_store: embedded (the default)', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'switchyard-embedded-'));
   afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
-  it('starts PGlite in its data folder, and keeps the rules across a restart', { timeout: 90_000 }, async () => {
+  it('starts PGlite in its data folder, and keeps the rules across a restart', {
+    timeout: 90_000,
+  }, async () => {
     const rulesStore = `{path: "${join(dataDir, 'rules')}"}`;
     const first = await start(rulesStore);
     await expect.poll(async () => (await readyz(first)).status, { timeout: 60_000 }).toBe(200);

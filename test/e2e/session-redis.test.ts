@@ -38,7 +38,7 @@ routing:
   session_affinity:
     ttl_seconds: 60
     store: redis
-    redis: {url: "${redisUrl}", prefix: "${prefix}", command_timeout_ms: 500}
+    redis: {url: "${redisUrl}", prefix: "${prefix}", command_timeout_ms: 2000}
     ${extra}
 `;
 }
@@ -192,7 +192,7 @@ describe('two gateways sharing Redis', () => {
       .poll(() => raw.get(`${reloadedPrefix}:acme:${session}`), { timeout: 5000 })
       .toBe('["two/m2"]');
     expect((await chat(b, 'two/m2', { session })).provider).toBe('one');
-    expect(await metric(a, 'get'), a.logs.filter((l) => l.includes('session store')).join('\n')).toBe(0);
+    expect(await metric(a, 'get')).toBe(0);
   });
 });
 

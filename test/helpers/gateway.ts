@@ -1,7 +1,7 @@
 import { Writable } from 'node:stream';
 import { createLogger } from '../../src/observability/logger.ts';
-import { MemoryRuleStore } from '../../src/stores/memory-rule-store.ts';
 import { type RunningGateway, type StartOptions, startGateway } from '../../src/server/start.ts';
+import { MemoryRuleStore } from '../../src/stores/memory-rule-store.ts';
 
 /** A gateway on a free loopback port whose log lines are captured for assertions. */
 export interface TestGateway extends RunningGateway {
@@ -32,7 +32,14 @@ export async function startTestGateway(
   // The production logger (with its redaction), writing to memory.
   const logger = createLogger({ level: 'debug' }, sink);
   const ruleStore = options.ruleStore ?? (configuredRuleStore ? undefined : new MemoryRuleStore());
-  const running = await startGateway({ configText, host: '127.0.0.1', port: 0, logger, ...options, ruleStore });
+  const running = await startGateway({
+    configText,
+    host: '127.0.0.1',
+    port: 0,
+    logger,
+    ...options,
+    ruleStore,
+  });
   return {
     ...running,
     logs,

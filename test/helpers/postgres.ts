@@ -1,7 +1,8 @@
 import { createServer } from 'node:net';
 
 /** The machine's test PostgreSQL (trust auth); tests work in schemas of their own inside it. */
-export const TEST_DATABASE_URL = process.env.SWITCHYARD_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+export const TEST_DATABASE_URL =
+  process.env.SWITCHYARD_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 
 /** A loopback port nothing listens on (bound once, then released). */
 export async function closedPort(): Promise<number> {

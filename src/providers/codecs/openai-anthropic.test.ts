@@ -50,6 +50,12 @@ describe('OpenAI client → Anthropic provider', () => {
     expect((refusal as GatewayError).status).toBe(400);
     expect((refusal as GatewayError).code).toBe('unsupported_parameter');
     expect((refusal as GatewayError).message).toContain('(n)');
+
+    // A body of a shape the translator cannot read is the client's 400, never a 500.
+    const odd = openAIToAnthropic({ body: { model: 'x', messages: [{ role: 'user', content: 5 }] } });
+    expect(() => odd.encodeRequest('claude-sonnet-4', providers.get('claude'))).toThrow(
+      expect.objectContaining({ status: 400 }),
+    );
   });
 
   it('answers a Message as a chat completion, tool calls and usage included', () => {

@@ -4,17 +4,22 @@ import { TranslationError } from '../../translate/errors.ts';
 /**
  * A translator's refusal as a catalogue error: 400 when the client asked for something the
  * upstream's API cannot express, 502 when an upstream answered something the client's API cannot
- * hold. Anything else a translator throws on a malformed upstream answer is a 502 too.
+ * hold. Translators trust the shape of their input, and the ingresses check bodies only lightly,
+ * so anything else a translator throws is blamed on whoever sent the input: never a 500.
  */
-export function requestTranslationError(error: unknown): GatewayError {
+function requestTranslationError(error: unknown): GatewayError {
   if (error instanceof TranslationError && error.status === 400) {
     const where = error.param ? ` (${error.param})` : '';
     return errors.untranslatable(`${error.message}${where}`, error.code);
   }
-  throw error;
+  if (error instanceof TranslationError) return errors.upstreamUntranslatable(error.message);
+  return errors.untranslatable(
+    'The request body has a shape the upstream API cannot take',
+    'invalid_request',
+  );
 }
 
-export function responseTranslationError(error: unknown): GatewayError {
+function responseTranslationError(error: unknown): GatewayError {
   if (error instanceof TranslationError) return errors.upstreamUntranslatable(error.message);
   return errors.upstreamUntranslatable('upstream answered with a body of an unexpected shape');
 }

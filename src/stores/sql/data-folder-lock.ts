@@ -18,7 +18,8 @@ export async function lockDataFolder(folder: string): Promise<() => Promise<void
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
       const holder = Number.parseInt(await readFile(lockPath, 'utf8').catch(() => ''), 10);
-      if (holder === process.pid) throw new Error(`the data folder ${folder} is already open in this process`);
+      if (holder === process.pid)
+        throw new Error(`the data folder ${folder} is already open in this process`);
       if (Number.isInteger(holder) && holder > 0 && isRunning(holder)) {
         throw new Error(
           `the data folder ${folder} is in use by process ${holder}; an embedded store serves one process ` +

@@ -40,7 +40,8 @@ class PgliteDriver implements SqlDriver {
   transaction<T>(work: (tx: SqlQueryable) => Promise<T>): Promise<T> {
     return this.db.transaction((tx) =>
       work({
-        query: <R extends Row = Row>(text: string, params: readonly unknown[] = []) => rowsOf<R>(tx, text, params),
+        query: <R extends Row = Row>(text: string, params: readonly unknown[] = []) =>
+          rowsOf<R>(tx, text, params),
       }),
     );
   }
@@ -62,6 +63,10 @@ class PgliteDriver implements SqlDriver {
   }
 }
 
-async function rowsOf<R extends Row>(db: PGlite | Transaction, text: string, params: readonly unknown[]): Promise<R[]> {
+async function rowsOf<R extends Row>(
+  db: PGlite | Transaction,
+  text: string,
+  params: readonly unknown[],
+): Promise<R[]> {
   return (await db.query<R>(text, [...params])).rows;
 }

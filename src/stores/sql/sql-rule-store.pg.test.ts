@@ -5,8 +5,8 @@ import { rule } from '../rule-store.contract.ts';
 import { RuleStoreUnavailableError } from '../rule-store.ts';
 import { createPgDriver } from './pg-driver.ts';
 import { LISTENER_APPLICATION_NAME } from './pg-listener.ts';
-import { SqlRuleStore } from './sql-rule-store.ts';
 import { sqlRuleStoreSuite } from './sql-rule-store.suite.ts';
+import { SqlRuleStore } from './sql-rule-store.ts';
 
 /** The SQL rule store on the machine's PostgreSQL: each store has its own pool and listener. */
 const suite = sqlRuleStoreSuite({ openDriver: async () => createPgDriver({ url: TEST_DATABASE_URL }) });
@@ -41,7 +41,10 @@ describe('PostgreSQL', () => {
     });
     try {
       await expect(store.ready()).rejects.toThrow();
-      expect(store.status()).toMatchObject({ ok: false, error: expect.stringMatching(/cannot connect: .*ECONNREFUSED/) });
+      expect(store.status()).toMatchObject({
+        ok: false,
+        error: expect.stringMatching(/cannot connect: .*ECONNREFUSED/),
+      });
       await expect(store.list('t')).rejects.toThrow(RuleStoreUnavailableError);
       await expect(store.create('t', rule({ name: 'a' }))).rejects.toThrow(RuleStoreUnavailableError);
     } finally {

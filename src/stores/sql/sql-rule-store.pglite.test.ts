@@ -5,8 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rule } from '../rule-store.contract.ts';
 import type { SqlDriver } from './driver.ts';
 import { openPgliteDriver } from './pglite-driver.ts';
-import { SqlRuleStore } from './sql-rule-store.ts';
 import { sqlRuleStoreSuite } from './sql-rule-store.suite.ts';
+import { SqlRuleStore } from './sql-rule-store.ts';
 
 /**
  * The SQL rule store on PGlite persisted to a temporary data folder. PGlite's first start takes

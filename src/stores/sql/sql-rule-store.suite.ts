@@ -1,6 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ruleStoreContract, rule } from '../rule-store.contract.ts';
+import { rule, ruleStoreContract } from '../rule-store.contract.ts';
 import type { SqlDriver } from './driver.ts';
 import { MIGRATIONS, migrate } from './migrations.ts';
 import { SqlRuleStore } from './sql-rule-store.ts';
@@ -65,7 +65,9 @@ export function sqlRuleStoreSuite(target: SqlSuiteTarget): SqlSuiteContext {
   describe('SQL', () => {
     it('migrates once: a second run applies nothing', async () => {
       expect(await migrate(admin, main.schema)).toEqual([]);
-      const rows = await admin.query<{ version: number }>(`select version from "${main.schema}".schema_migrations`);
+      const rows = await admin.query<{ version: number }>(
+        `select version from "${main.schema}".schema_migrations`,
+      );
       expect(rows.map((row) => Number(row.version))).toEqual(MIGRATIONS.map((m) => m.version));
     });
 
@@ -85,7 +87,10 @@ export function sqlRuleStoreSuite(target: SqlSuiteTarget): SqlSuiteContext {
 
     it('keeps conditions and actions as JSONB, with the index the request path reads by', async () => {
       const t = `t-${randomUUID()}`;
-      await main.create(t, rule({ name: 'j', conditions: [{ field: 'user.role', operator: 'eq', value: 'x' }] }));
+      await main.create(
+        t,
+        rule({ name: 'j', conditions: [{ field: 'user.role', operator: 'eq', value: 'x' }] }),
+      );
       const [row] = await admin.query(
         `select jsonb_typeof(conditions) as conditions, action->>'provider' as provider from "${main.schema}".rules where tenant_id = $1`,
         [t],

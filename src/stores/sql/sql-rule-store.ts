@@ -5,8 +5,8 @@ import {
   DuplicateRuleError,
   type RuleChangeListener,
   type RuleStore,
-  RuleStoreUnavailableError,
   type RuleStoreStatus,
+  RuleStoreUnavailableError,
   type StoredRule,
   VersionConflictError,
 } from '../rule-store.ts';
@@ -96,7 +96,8 @@ export class SqlRuleStore implements RuleStore {
         (error: unknown) => {
           const reason = messageOf(error);
           // Said once per distinct reason: an outage must not flood the log.
-          if (reason !== this.#dbError) this.options.logger?.warn({ err: reason }, 'rule store cannot start; retrying');
+          if (reason !== this.#dbError)
+            this.options.logger?.warn({ err: reason }, 'rule store cannot start; retrying');
           this.#dbError = reason;
           this.#scheduleRetry();
           throw error;
@@ -112,7 +113,8 @@ export class SqlRuleStore implements RuleStore {
     if (this.#closed) throw new Error('the rule store is closed');
     this.#driver ??= await this.options.connect();
     const applied = await migrate(this.#driver, this.schema);
-    if (applied.length > 0) this.options.logger?.info({ schema: this.schema, applied }, 'rule store migrated');
+    if (applied.length > 0)
+      this.options.logger?.info({ schema: this.schema, applied }, 'rule store migrated');
     this.#unlisten ??= await this.#driver.listen(this.channel, {
       notify: (tenant) => this.#emit(tenant),
       lost: (error) => this.#feedLost(error),
@@ -207,7 +209,10 @@ export class SqlRuleStore implements RuleStore {
   }
 
   /** A write: one transaction that ends with the change notification, then local listeners. */
-  async #write<T>(tenantId: string, work: (tx: SqlQueryable) => Promise<{ result: T; changed: boolean }>): Promise<T> {
+  async #write<T>(
+    tenantId: string,
+    work: (tx: SqlQueryable) => Promise<{ result: T; changed: boolean }>,
+  ): Promise<T> {
     const { result, changed } = await this.#run((db) =>
       db.transaction(async (tx) => {
         const outcome = await work(tx);
@@ -235,12 +240,20 @@ export class SqlRuleStore implements RuleStore {
   }
 
   create(tenantId: string, rule: RuleSpec): Promise<StoredRule> {
-    return this.#write(tenantId, async (tx) => ({ result: await this.#insert(tx, tenantId, rule), changed: true }));
+    return this.#write(tenantId, async (tx) => ({
+      result: await this.#insert(tx, tenantId, rule),
+      changed: true,
+    }));
   }
 
   update(tenantId: string, id: string, rule: RuleSpec, expectedVersion: number): Promise<StoredRule> {
     return this.#write(tenantId, async (tx) => {
-      const [row] = await tx.query<RuleRow>(this.#sql.update, [tenantId, id, expectedVersion, ...ruleParams(rule)]);
+      const [row] = await tx.query<RuleRow>(this.#sql.update, [
+        tenantId,
+        id,
+        expectedVersion,
+        ...ruleParams(rule),
+      ]);
       if (row) return { result: toStoredRule(row), changed: true };
       const [current] = await tx.query<{ version: number | string }>(this.#sql.version, [tenantId, id]);
       if (!current) throw new Error(`rule ${id} not found`);
@@ -265,7 +278,11 @@ export class SqlRuleStore implements RuleStore {
   }
 
   async #insert(tx: SqlQueryable, tenantId: string, rule: RuleSpec): Promise<StoredRule> {
-    const [row] = await tx.query<RuleRow>(this.#sql.insert, [tenantId, rule.id ?? randomUUID(), ...ruleParams(rule)]);
+    const [row] = await tx.query<RuleRow>(this.#sql.insert, [
+      tenantId,
+      rule.id ?? randomUUID(),
+      ...ruleParams(rule),
+    ]);
     return toStoredRule(row as RuleRow);
   }
 
