@@ -19,8 +19,10 @@ const STOP_GRACE_MS = 3000;
 
 export interface SpawnOptions {
   name: string;
-  /** Arguments after `node --import tsx`. */
+  /** Arguments after `node --import tsx` (or after `node` when `compiled`). */
   args: string[];
+  /** Run compiled JavaScript with plain node, as in production (no TypeScript loader in memory). */
+  compiled?: boolean;
   cwd: string;
   logPath: string;
   /**
@@ -39,7 +41,8 @@ export interface Spawned {
 
 export async function spawnServer(options: SpawnOptions, readyTimeoutMs = 30_000): Promise<Spawned> {
   const log = openSync(options.logPath, 'w');
-  const proc = spawn(process.execPath, ['--import', 'tsx', ...options.args], {
+  const loader = options.compiled ? [] : ['--import', 'tsx'];
+  const proc = spawn(process.execPath, [...loader, ...options.args], {
     cwd: options.cwd,
     stdio: [options.printsUrl ? 'pipe' : 'ignore', options.printsUrl ? 'pipe' : log, log],
     env: { ...process.env, NODE_ENV: 'production' },

@@ -1,3 +1,5 @@
+import { startPolicyServer } from './policy-server.ts';
+import { fullPolicyDocument } from './switchyard-config.ts';
 import { mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -21,7 +23,8 @@ export async function startEnvironment(
     logPath: join(TMP_DIR, 'upstream.log'),
     printsUrl: true,
   });
-  const env: ScenarioEnv = { repoRoot: REPO_ROOT, tmpDir: TMP_DIR, upstreamUrl: url!, upstream: child };
+  const policy = await startPolicyServer(fullPolicyDocument());
+  const env: ScenarioEnv = { repoRoot: REPO_ROOT, tmpDir: TMP_DIR, upstreamUrl: url!, upstream: child, policyUrl: policy.url };
   const started: StartedScenario[] = [];
   // One at a time: start-up (tsx compiling the gateway) is CPU-heavy on a small machine.
   for (const scenario of scenarios) started.push({ scenario, target: await scenario.start(env) });

@@ -13,6 +13,7 @@ import type { LoadOutcome } from './types.ts';
 export interface PacedOptions {
   origin: string;
   headers: Record<string, string>;
+  bodyFields?: Readonly<Record<string, unknown>> | undefined;
   stream: boolean;
   /** Requests per second. */
   rate: number;
@@ -32,7 +33,7 @@ export async function paced(options: PacedOptions): Promise<LoadOutcome> {
     bodyTimeout: REQUEST_TIMEOUT_MS,
   });
   const latencies = new LatencyRecorder();
-  const body = bodyFor(options.stream);
+  const body = bodyFor(options.stream, options.bodyFields);
   const headers = { ...JSON_HEADERS, ...options.headers };
   const counts = { ok: 0, non2xx: 0, errors: 0, timeouts: 0 };
   const total = Math.max(1, Math.round(options.rate * options.durationS));

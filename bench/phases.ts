@@ -85,8 +85,8 @@ export async function runBenchmark(
   // and interleaving keeps the runs that are divided by each other close together in time.
   for (const spec of profile.saturationRuns) {
     for (const entry of started) {
-      const { origin, headers } = entry.target;
-      const options = { origin, headers, stream: spec.stream, connections: spec.connections };
+      const { origin, headers, bodyFields } = entry.target;
+      const options = { origin, headers, bodyFields, stream: spec.stream, connections: spec.connections };
       await attempt(
         entry,
         spec,
@@ -104,6 +104,7 @@ export async function runBenchmark(
     const options = {
       origin: entry.target.origin,
       headers: entry.target.headers,
+      bodyFields: entry.target.bodyFields,
       stream: false,
       rate: fixedRate,
       connections: profile.fixedRateConnections,
@@ -117,7 +118,12 @@ export async function runBenchmark(
   }
 
   for (const entry of started) {
-    const options = { origin: entry.target.origin, headers: entry.target.headers, maxDurationS: 60 };
+    const options = {
+      origin: entry.target.origin,
+      headers: entry.target.headers,
+      bodyFields: entry.target.bodyFields,
+      maxDurationS: 60,
+    };
     await attempt(
       entry,
       TTFB_SPEC,

@@ -37,8 +37,14 @@ const CONTENT = userContent();
 export const CHAT_BODY = build(false, CONTENT);
 export const STREAM_BODY = build(true, CONTENT);
 
-export function bodyFor(stream: boolean): string {
-  return stream ? STREAM_BODY : CHAT_BODY;
+/**
+ * The body for a run; a scenario may add fields (e.g. `policy_id` for the full scenario), which
+ * Switchyard strips before forwarding, so the upstream still sees the same request.
+ */
+export function bodyFor(stream: boolean, extra?: Readonly<Record<string, unknown>>): string {
+  const base = stream ? STREAM_BODY : CHAT_BODY;
+  if (!extra) return base;
+  return JSON.stringify({ ...(JSON.parse(base) as Record<string, unknown>), ...extra });
 }
 
 export const JSON_HEADERS: Readonly<Record<string, string>> = { 'content-type': 'application/json' };

@@ -11,6 +11,7 @@ import type { LoadOutcome } from './types.ts';
 export interface SaturationOptions {
   origin: string;
   headers: Record<string, string>;
+  bodyFields?: Readonly<Record<string, unknown>> | undefined;
   stream: boolean;
   connections: number;
   durationS: number;
@@ -28,7 +29,7 @@ export async function saturate(options: SaturationOptions): Promise<LoadOutcome>
         url: `${options.origin}${CHAT_PATH}`,
         method: 'POST',
         headers: { ...JSON_HEADERS, ...options.headers },
-        body: bodyFor(options.stream),
+        body: bodyFor(options.stream, options.bodyFields),
         connections: options.connections,
         pipelining: 1,
         duration: options.durationS,

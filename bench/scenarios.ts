@@ -2,7 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Child, spawnServer } from './children.ts';
 import { freePort, waitForReady } from './net.ts';
-import { type ConfigContext, plainConfig } from './switchyard-config.ts';
+import { type ConfigContext, FULL_API_KEY, FULL_POLICY_ID, fullConfig, plainConfig } from './switchyard-config.ts';
 
 /**
  * The targets under test. `direct` and `floor` are the baselines every other scenario is compared
@@ -15,6 +15,8 @@ export interface ScenarioEnv {
   /** The fake's OpenAI base URL (`…/v1`). */
   upstreamUrl: string;
   upstream: Child;
+  /** The policy provider the `full` scenario fetches its policy from. */
+  policyUrl: string;
 }
 
 export interface Target {
@@ -24,6 +26,8 @@ export interface Target {
   process: Child;
   /** Headers every request to this target carries (an API key, once identity is configured). */
   headers: Record<string, string>;
+  /** Fields added to every request body (routing fields Switchyard strips before forwarding). */
+  bodyFields?: Readonly<Record<string, unknown>> | undefined;
 }
 
 export interface Scenario {
@@ -39,17 +43,23 @@ export interface SwitchyardScenarioDef {
   description: string;
   config(ctx: ConfigContext): string;
   headers?: Record<string, string>;
+  bodyFields?: Readonly<Record<string, unknown>>;
 }
 
-/**
- * Later scenarios go here, e.g. `full`: identity (API keys), 1000 stored rules, PII inspection,
- * the policy cache and session affinity, each with its config generator and client headers.
- */
+/** The Switchyard configurations measured against the baselines. */
 export const SWITCHYARD_SCENARIOS: readonly SwitchyardScenarioDef[] = [
   {
     name: 'plain',
     description: 'Switchyard, one openai-compatible provider and an alias; no identity, rules or inspection',
     config: plainConfig,
+  },
+  {
+    name: 'full',
+    description:
+      'Switchyard with every routing feature on: API-key identity, 1000 rules (match near the end), a PII rule, a policy from the policy cache, session affinity, info logs to a file',
+    config: fullConfig,
+    headers: { authorization: `Bearer ${FULL_API_KEY}`, 'x-session-id': 'bench-session' },
+    bodyFields: { policy_id: FULL_POLICY_ID },
   },
 ];
 
@@ -87,10 +97,12 @@ function switchyardScenario(def: SwitchyardScenarioDef): Scenario {
       const port = await freePort();
       const configPath = join(env.tmpDir, `switchyard-${def.name}.yaml`);
       const logFile = join(env.tmpDir, `switchyard-${def.name}.log`);
-      writeFileSync(configPath, def.config({ upstreamUrl: env.upstreamUrl, port, logFile }));
+      writeFileSync(configPath, def.config({ upstreamUrl: env.upstreamUrl, policyUrl: env.policyUrl, port, logFile }));
       const { child } = await spawnServer({
         name: `switchyard-${def.name}`,
-        args: ['src/cli.ts', 'serve', '--config', configPath],
+        // The build (`npm run build`, done by bench/run.ts first), as it runs in production.
+        args: ['dist/src/cli.js', 'serve', '--config', configPath],
+        compiled: true,
         cwd: env.repoRoot,
         // stdout/stderr (startup failures, anything printed before the logger exists).
         logPath: join(env.tmpDir, `switchyard-${def.name}.out`),
@@ -98,7 +110,7 @@ function switchyardScenario(def: SwitchyardScenarioDef): Scenario {
       });
       const origin = `http://127.0.0.1:${port}`;
       await waitForReady(child, `${origin}/readyz`);
-      return { origin, process: child, headers: def.headers ?? {} };
+      return { origin, process: child, headers: def.headers ?? {}, bodyFields: def.bodyFields };
     },
   };
 }

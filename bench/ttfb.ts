@@ -1,6 +1,6 @@
 import { Pool } from 'undici';
 import { LatencyRecorder } from './latency.ts';
-import { CHAT_PATH, JSON_HEADERS, STREAM_BODY } from './request-body.ts';
+import { bodyFor, CHAT_PATH, JSON_HEADERS } from './request-body.ts';
 import type { LoadOutcome } from './types.ts';
 
 /**
@@ -11,6 +11,7 @@ import type { LoadOutcome } from './types.ts';
 export interface TtfbOptions {
   origin: string;
   headers: Record<string, string>;
+  bodyFields?: Readonly<Record<string, unknown>> | undefined;
   requests: number;
   /** Stops early (with fewer samples) if the requests take longer than this altogether. */
   maxDurationS: number;
@@ -26,6 +27,7 @@ export async function measureTtfb(options: TtfbOptions): Promise<LoadOutcome> {
     bodyTimeout: REQUEST_TIMEOUT_MS,
   });
   const headers = { ...JSON_HEADERS, ...options.headers };
+  const body = bodyFor(true, options.bodyFields);
   const latencies = new LatencyRecorder();
   const counts = { ok: 0, non2xx: 0, errors: 0, timeouts: 0 };
   const started = performance.now();
@@ -33,7 +35,7 @@ export async function measureTtfb(options: TtfbOptions): Promise<LoadOutcome> {
   for (let i = 0; i < options.requests && performance.now() < deadline; i += 1) {
     const sentAt = performance.now();
     try {
-      const response = await pool.request({ path: CHAT_PATH, method: 'POST', headers, body: STREAM_BODY });
+      const response = await pool.request({ path: CHAT_PATH, method: 'POST', headers, body });
       let firstChunkMs: number | null = null;
       for await (const chunk of response.body) {
         if (firstChunkMs === null && (chunk as Buffer).length > 0) firstChunkMs = performance.now() - sentAt;

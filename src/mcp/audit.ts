@@ -45,7 +45,11 @@ export interface AuditServices {
 export function recordToolCall(services: AuditServices, call: ToolCall, outcome: ToolCallOutcome): void {
   const { server, tool, identity } = call;
   // Only configured tool names become label values; anything a client makes up is "*".
-  services.metrics.mcpToolCalls.inc({ server: server.name, tool: server.toolChains.has(tool) ? tool : '*', outcome });
+  services.metrics.mcpToolCalls.inc({
+    server: server.name,
+    tool: server.toolChains.has(tool) ? tool : '*',
+    outcome,
+  });
   if (call.audit === null) return;
   services.logger.info(
     {

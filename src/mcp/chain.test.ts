@@ -58,6 +58,8 @@ describe('compiled policy chains', () => {
   it('audits once per chain, with arguments if any audit policy asks', () => {
     expect(chain([]).audit).toBeNull();
     expect(chain([{ audit: { arguments: false } }]).audit).toEqual({ arguments: false });
-    expect(chain([{ audit: { arguments: true } }, { audit: { arguments: false } }]).audit).toEqual({ arguments: true });
+    expect(chain([{ audit: { arguments: true } }, { audit: { arguments: false } }]).audit).toEqual({
+      arguments: true,
+    });
   });
 });

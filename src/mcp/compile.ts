@@ -32,7 +32,11 @@ export interface McpRuntime {
   readonly rateLimit: McpRateLimitStoreConfig;
 }
 
-export function compileMcp(mcp: McpConfig, servers: readonly McpServerConfig[], pools: PoolRegistry): McpRuntime {
+export function compileMcp(
+  mcp: McpConfig,
+  servers: readonly McpServerConfig[],
+  pools: PoolRegistry,
+): McpRuntime {
   const compiled = new Map<string, McpServerRuntime>();
   for (const server of servers) compiled.set(server.name, compileServer(server, pools));
   return Object.freeze({ servers: compiled, maxBodyBytes: mcp.max_body_bytes, rateLimit: mcp.rate_limit });

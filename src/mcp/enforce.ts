@@ -24,7 +24,11 @@ export interface Refusal {
 }
 
 /** Rate limits count tool calls, so they only run when `tool` is set. */
-export async function runChain(ctx: EnforceContext, chain: Chain, tool: string | null): Promise<Refusal | null> {
+export async function runChain(
+  ctx: EnforceContext,
+  chain: Chain,
+  tool: string | null,
+): Promise<Refusal | null> {
   for (const step of chain.steps) {
     if (step.kind === 'rate_limit') {
       if (tool === null) continue;
@@ -33,7 +37,8 @@ export async function runChain(ctx: EnforceContext, chain: Chain, tool: string |
       continue;
     }
     if (step.matches(ctx.identity) === (step.kind === 'allow')) continue;
-    const error = tool === null ? mcpErrors.serverDenied(ctx.server.name) : mcpErrors.toolDenied(ctx.server.name, tool);
+    const error =
+      tool === null ? mcpErrors.serverDenied(ctx.server.name) : mcpErrors.toolDenied(ctx.server.name, tool);
     return { outcome: 'denied', error };
   }
   return null;
@@ -44,7 +49,10 @@ async function takeToken(ctx: EnforceContext, step: RateLimitStep, tool: string)
   try {
     const result = await ctx.limiter.take(key, step);
     if (result.allowed) return null;
-    return { outcome: 'rate_limited', error: mcpErrors.rateLimited(tool, Math.max(1, Math.ceil(result.retryAfterMs / 1000))) };
+    return {
+      outcome: 'rate_limited',
+      error: mcpErrors.rateLimited(tool, Math.max(1, Math.ceil(result.retryAfterMs / 1000))),
+    };
   } catch (error) {
     ctx.logger.warn(
       { err: error, mcp_server: ctx.server.name, on_store_error: ctx.onStoreError },
@@ -59,8 +67,18 @@ async function takeToken(ctx: EnforceContext, step: RateLimitStep, tool: string)
  * One bucket per server, limit, tool and user. The user is the tenant plus the user id (or, for a
  * key without one, its configured name). Free-form parts are escaped so two keys never collide.
  */
-export function bucketKey(ctx: Pick<EnforceContext, 'server' | 'identity'>, step: RateLimitStep, tool: string): string {
+export function bucketKey(
+  ctx: Pick<EnforceContext, 'server' | 'identity'>,
+  step: RateLimitStep,
+  tool: string,
+): string {
   const { identity } = ctx;
   const user = identity.user.id ?? identity.credentialName ?? '-';
-  return [ctx.server.name, encodeURIComponent(step.id), encodeURIComponent(tool), identity.tenant, encodeURIComponent(user)].join(':');
+  return [
+    ctx.server.name,
+    encodeURIComponent(step.id),
+    encodeURIComponent(tool),
+    identity.tenant,
+    encodeURIComponent(user),
+  ].join(':');
 }

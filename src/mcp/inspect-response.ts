@@ -67,12 +67,19 @@ export class ResponseInspector {
     return changed ? out : undefined;
   }
 
-  #filterTools(id: JsonRpcId, message: Record<string, unknown>, result: Record<string, unknown>, tools: unknown[]) {
+  #filterTools(
+    id: JsonRpcId,
+    message: Record<string, unknown>,
+    result: Record<string, unknown>,
+    tools: unknown[],
+  ) {
     const { toolVisible, toolListIds } = this.#options;
     if (toolVisible === null) return undefined;
     if (toolListIds !== 'any' && !toolListIds.has(id)) return undefined;
     // A tool without a usable name cannot be called through the gateway either: drop it too.
-    const visible = tools.filter((tool) => isObject(tool) && typeof tool.name === 'string' && toolVisible(tool.name));
+    const visible = tools.filter(
+      (tool) => isObject(tool) && typeof tool.name === 'string' && toolVisible(tool.name),
+    );
     if (visible.length === tools.length) return undefined;
     return { ...message, result: { ...result, tools: visible } };
   }

@@ -21,13 +21,15 @@ describe('parseJsonRpcBody', () => {
       messages: [{ kind: 'request', id: 1, method: 'tools/list', params: undefined }],
     });
     expect(
-      parseJsonRpcBody(body({ jsonrpc: '2.0', method: 'notifications/initialized', params: {} }), undefined).messages,
+      parseJsonRpcBody(body({ jsonrpc: '2.0', method: 'notifications/initialized', params: {} }), undefined)
+        .messages,
     ).toEqual([{ kind: 'notification', method: 'notifications/initialized', params: {} }]);
     expect(parseJsonRpcBody(body({ jsonrpc: '2.0', id: 'a', result: {} }), undefined).messages).toEqual([
       { kind: 'response', id: 'a' },
     ]);
     expect(
-      parseJsonRpcBody(body({ jsonrpc: '2.0', id: 'a', error: { code: 1, message: 'no' } }), undefined).messages,
+      parseJsonRpcBody(body({ jsonrpc: '2.0', id: 'a', error: { code: 1, message: 'no' } }), undefined)
+        .messages,
     ).toEqual([{ kind: 'response', id: 'a' }]);
   });
 
@@ -82,6 +84,8 @@ describe('parseJsonRpcBody', () => {
     const bad = refusal([...one, { jsonrpc: '2.0', id: 2 }]);
     expect(bad.message).toContain('batch[1]');
     expect(bad.id).toBeNull();
-    expect(refusal([{ jsonrpc: '2.0', id: 1, method: 'initialize', params: {} }]).message).toContain('initialize');
+    expect(refusal([{ jsonrpc: '2.0', id: 1, method: 'initialize', params: {} }]).message).toContain(
+      'initialize',
+    );
   });
 });

@@ -8,7 +8,12 @@ import { type JsonRpcId, mcpErrors } from '../errors.ts';
 export type Params = Readonly<Record<string, unknown>>;
 
 export type ClientMessage =
-  | { readonly kind: 'request'; readonly id: JsonRpcId; readonly method: string; readonly params: Params | undefined }
+  | {
+      readonly kind: 'request';
+      readonly id: JsonRpcId;
+      readonly method: string;
+      readonly params: Params | undefined;
+    }
   | { readonly kind: 'notification'; readonly method: string; readonly params: Params | undefined }
   /** The client's answer to a request the server sent it (sampling, elicitation, roots). */
   | { readonly kind: 'response'; readonly id: JsonRpcId };
@@ -42,6 +47,10 @@ export function parseJsonRpcBody(body: Buffer | undefined, protocolVersion: stri
   if (messages.some((message) => message.kind === 'request' && message.method === 'initialize')) {
     throw mcpErrors.invalidRequest('initialize must not be part of a batch');
   }
+  // Answers are matched to requests by id, so two requests of one batch may not share one.
+  const ids = messages.flatMap((message) => (message.kind === 'request' ? [message.id] : []));
+  if (new Set(ids).size !== ids.length)
+    throw mcpErrors.invalidRequest('two requests in the batch share an id');
   return { batch: true, messages };
 }
 
@@ -53,13 +62,14 @@ function checkMessage(value: unknown, where: string): ClientMessage {
   if ('id' in value && id === null) throw fail('"id" must be a string or a number');
 
   if ('method' in value) {
-    if (typeof value.method !== 'string' || value.method === '') throw fail('"method" must be a non-empty string');
+    if (typeof value.method !== 'string' || value.method === '')
+      throw fail('"method" must be a non-empty string');
     if (value.params !== undefined && !isObject(value.params)) throw fail('"params" must be an object');
     const params = value.params as Params | undefined;
     if (id === null) return { kind: 'notification', method: value.method, params };
     return { kind: 'request', id, method: value.method, params };
   }
-  if (id !== null && ('result' in value) !== ('error' in value)) return { kind: 'response', id };
+  if (id !== null && 'result' in value !== 'error' in value) return { kind: 'response', id };
   throw fail('a message needs "method", or "id" with one of "result" or "error"');
 }
 

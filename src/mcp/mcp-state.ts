@@ -26,7 +26,11 @@ export class McpState {
     const previous = this.#limiter?.limiter;
     this.#limiter = { settings, key, limiter: createLimiter(settings) };
     if (previous) {
-      previous.close().catch((error: unknown) => this.logger.warn({ err: error }, 'closing the old rate-limit store failed'));
+      previous
+        .close()
+        .catch((error: unknown) =>
+          this.logger.warn({ err: error }, 'closing the old rate-limit store failed'),
+        );
     }
     return this.#limiter.limiter;
   }

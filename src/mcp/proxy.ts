@@ -60,14 +60,60 @@ const MAX_LOGGED = 16;
 const MAX_NAME = 128;
 
 export async function handlePost(ex: McpExchange, body: Buffer | undefined): Promise<McpAnswer> {
-  const startedAt = performance.now();
   const parsed = parseJsonRpcBody(body, headerValue(ex.clientHeaders['mcp-protocol-version']));
   ex.log.methods = parsed.messages
     .slice(0, MAX_LOGGED)
     .map((message) => (message.kind === 'response' ? 'response' : message.method.slice(0, MAX_NAME)));
+  const audit: AuditServices = {
+    logger: ex.services.logger,
+    metrics: ex.services.metrics,
+    requestId: ex.requestId,
+  };
 
+  const plan = await enforceMessages(ex, parsed, audit);
+  if (plan.refused) {
+    for (const call of plan.calls.values()) recordToolCall(audit, call, 'not_sent');
+    return refusalAnswer(parsed, plan.refusals);
+  }
+
+  const { server, identity } = ex;
+  const inspector = new ResponseInspector({
+    toolVisible:
+      server.filtersToolList && plan.toolListIds.size > 0
+        ? (name) => passesGates(chainForTool(server, name), identity)
+        : null,
+    toolListIds: plan.toolListIds,
+    calls: plan.calls,
+    onCallEnded: (call, outcome) => recordToolCall(audit, call, outcome),
+  });
+
+  let response: UpstreamResponse;
+  try {
+    response = await callServer(upstreamRequest(ex, 'POST', body));
+  } catch (error) {
+    if (!(error instanceof JsonRpcError)) {
+      inspector.finish('no_response');
+      throw error;
+    }
+    inspector.finish('upstream_unavailable');
+    throw error.withId(singleRequestId(parsed));
+  }
+  return answerFrom(response, inspector);
+}
+
+interface Plan {
+  /** Per message: why it is refused, or null. */
+  readonly refusals: ReadonlyArray<JsonRpcError | null>;
+  readonly refused: boolean;
+  /** Allowed tool calls, by request id. */
+  readonly calls: ReadonlyMap<JsonRpcId, ToolCall>;
+  readonly toolListIds: ReadonlySet<JsonRpcId>;
+}
+
+/** Each message through the chain its resolver picks; a refused tool call is audited here. */
+async function enforceMessages(ex: McpExchange, parsed: ParsedBody, audit: AuditServices): Promise<Plan> {
+  const startedAt = performance.now();
   const enforce = enforceContext(ex);
-  const audit: AuditServices = { logger: ex.services.logger, metrics: ex.services.metrics, requestId: ex.requestId };
   const calls = new Map<JsonRpcId, ToolCall>();
   const toolListIds = new Set<JsonRpcId>();
   const refusals: Array<JsonRpcError | null> = [];
@@ -85,19 +131,17 @@ export async function handlePost(ex: McpExchange, body: Buffer | undefined): Pro
       refused = true;
       continue;
     }
-    let call: ToolCall | undefined;
-    if (message.kind === 'request' && resolution.tool !== null) {
-      call = {
-        server: ex.server,
-        tool: resolution.tool,
-        id: message.id,
-        identity: ex.identity,
-        arguments: message.params?.arguments,
-        audit: resolution.chain.audit,
-        startedAt,
-      };
-      if (ex.log.tools.length < MAX_LOGGED) ex.log.tools.push(resolution.tool.slice(0, MAX_NAME));
-    }
+    const call =
+      message.kind === 'request' && resolution.tool !== null
+        ? toolCall(
+            ex,
+            message.id,
+            resolution.tool,
+            message.params?.arguments,
+            resolution.chain.audit,
+            startedAt,
+          )
+        : undefined;
     if (message.kind === 'request' && message.method === 'tools/list') toolListIds.add(message.id);
     const refusal = await runChain(enforce, resolution.chain, resolution.tool);
     if (refusal) {
@@ -109,35 +153,19 @@ export async function handlePost(ex: McpExchange, body: Buffer | undefined): Pro
     if (call) calls.set(call.id, call);
     refusals.push(null);
   }
+  return { refusals, refused, calls, toolListIds };
+}
 
-  if (refused) {
-    for (const call of calls.values()) recordToolCall(audit, call, 'not_sent');
-    return refusalAnswer(parsed, refusals);
-  }
-
-  const { server, identity } = ex;
-  const inspector = new ResponseInspector({
-    toolVisible:
-      server.filtersToolList && toolListIds.size > 0
-        ? (name) => passesGates(chainForTool(server, name), identity)
-        : null,
-    toolListIds,
-    calls,
-    onCallEnded: (call, outcome) => recordToolCall(audit, call, outcome),
-  });
-
-  let response: UpstreamResponse;
-  try {
-    response = await callServer(upstreamRequest(ex, 'POST', body));
-  } catch (error) {
-    if (!(error instanceof JsonRpcError)) {
-      inspector.finish('no_response');
-      throw error;
-    }
-    inspector.finish('upstream_unavailable');
-    throw error.withId(singleRequestId(parsed));
-  }
-  return answerFrom(response, inspector);
+function toolCall(
+  ex: McpExchange,
+  id: JsonRpcId,
+  tool: string,
+  args: unknown,
+  audit: ToolCall['audit'],
+  startedAt: number,
+): ToolCall {
+  if (ex.log.tools.length < MAX_LOGGED) ex.log.tools.push(tool.slice(0, MAX_NAME));
+  return { server: ex.server, tool, id, identity: ex.identity, arguments: args, audit, startedAt };
 }
 
 /** GET opens the server's notification stream; DELETE ends a session. */
@@ -183,7 +211,10 @@ async function answerFrom(response: UpstreamResponse, inspector: ResponseInspect
   return { status, headers, body: upstreamBody };
 }
 
-async function* relayInspected(response: UpstreamResponse, inspector: ResponseInspector): AsyncGenerator<Buffer> {
+async function* relayInspected(
+  response: UpstreamResponse,
+  inspector: ResponseInspector,
+): AsyncGenerator<Buffer> {
   try {
     yield* inspectSseStream(response.body, inspector);
   } finally {
@@ -208,7 +239,11 @@ function refusalAnswer(parsed: ParsedBody, refusals: ReadonlyArray<JsonRpcError 
     return { status: 200, headers: json, body: JSON.stringify(parsed.batch ? answers : answers[0]) };
   }
   const first = refusals.find((refusal) => refusal !== null) ?? mcpErrors.batchRefused();
-  return { status: first.status, headers: { ...json, ...first.headers }, body: JSON.stringify(first.withId(null).toBody()) };
+  return {
+    status: first.status,
+    headers: { ...json, ...first.headers },
+    body: JSON.stringify(first.withId(null).toBody()),
+  };
 }
 
 function enforceContext(ex: McpExchange): EnforceContext {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { MemoryRateLimiter } from './rate-limit.ts';
 import { rateLimiterContract } from './rate-limit.contract.ts';
+import { MemoryRateLimiter } from './rate-limit.ts';
 
 const shared = new MemoryRateLimiter(10_000);
 rateLimiterContract(() => shared);

@@ -1,4 +1,5 @@
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
+import { createRedisClient } from '../stores/redis-client.ts';
 import type { RateLimit, RateLimiter, TakeResult } from './rate-limit.ts';
 
 /*
@@ -47,7 +48,7 @@ export class RedisRateLimiter implements RateLimiter {
   readonly #prefix: string;
 
   constructor(options: RedisRateLimiterOptions) {
-    this.#redis = new Redis(options.url, {
+    this.#redis = createRedisClient(options.url, {
       // A rate-limit check sits on the request path: fail fast and let on_store_error decide.
       maxRetriesPerRequest: 1,
       commandTimeout: 1000,

@@ -1,4 +1,4 @@
-import { mcpErrors, type JsonRpcError } from '../errors.ts';
+import { type JsonRpcError, mcpErrors } from '../errors.ts';
 import type { Chain } from './chain.ts';
 import type { McpServerRuntime } from './compile.ts';
 import type { ClientMessage } from './jsonrpc.ts';

@@ -37,7 +37,10 @@ export const rateLimitSchema = z
 
 export const auditSchema = z
   .strictObject({
-    arguments: z.boolean().default(false).describe('also log the call arguments (they may hold personal data)'),
+    arguments: z
+      .boolean()
+      .default(false)
+      .describe('also log the call arguments (they may hold personal data)'),
   })
   .describe('one log line per tool call: tool, identity, outcome, duration');
 
@@ -65,16 +68,20 @@ const chainSchema = z.array(mcpPolicySchema);
 
 export const mcpServerSchema = z.strictObject({
   name: serverName.describe('served at /mcp/<name>'),
-  url: httpUrl.describe('the server\'s Streamable HTTP endpoint, e.g. http://127.0.0.1:9000/mcp'),
+  url: httpUrl.describe("the server's Streamable HTTP endpoint, e.g. http://127.0.0.1:9000/mcp"),
   headers: z
     .record(z.string(), z.string())
     .default({})
-    .describe('sent to the server with every request (use $ENV for secrets); the caller\'s credentials never are'),
-  timeout_ms: z.int().min(1).default(60_000).describe('time to the server\'s response headers'),
+    .describe(
+      "sent to the server with every request (use $ENV for secrets); the caller's credentials never are",
+    ),
+  timeout_ms: z.int().min(1).default(60_000).describe("time to the server's response headers"),
   max_connections: z.int().min(1).default(64),
   policies: chainSchema
     .default([])
-    .describe('the default chain: allow/deny gate every message; rate_limit and audit apply to every tool call'),
+    .describe(
+      'the default chain: allow/deny gate every message; rate_limit and audit apply to every tool call',
+    ),
   tools: z
     .record(z.string().min(1), chainSchema)
     .default({})
@@ -91,7 +98,11 @@ export const mcpServersSchema = z
     const seen = new Set<string>();
     servers.forEach((server, index) => {
       if (seen.has(server.name)) {
-        ctx.addIssue({ code: 'custom', path: [index, 'name'], message: `duplicate MCP server "${server.name}"` });
+        ctx.addIssue({
+          code: 'custom',
+          path: [index, 'name'],
+          message: `duplicate MCP server "${server.name}"`,
+        });
       }
       seen.add(server.name);
     });
@@ -106,7 +117,11 @@ export const mcpRateLimitStoreSchema = z
       .optional()
       .describe('required with store: redis; use $ENV when it holds a password'),
     key_prefix: z.string().min(1).default('switchyard:mcp:rl'),
-    max_buckets: z.int().min(1).default(100_000).describe('memory store: most buckets kept (least recently used go first)'),
+    max_buckets: z
+      .int()
+      .min(1)
+      .default(100_000)
+      .describe('memory store: most buckets kept (least recently used go first)'),
     on_store_error: z
       .enum(['allow', 'deny'])
       .default('allow')

@@ -52,14 +52,16 @@ export class SseSplitter {
 
 /** The `data:` lines of an event joined by `\n`, or null when it has none (a comment, a ping). */
 export function eventData(event: string): string | null {
-  let data: string[] | null = null;
+  const data: string[] = [];
+  let found = false;
   for (const line of event.split(/\r\n|\r|\n/)) {
     if (!line.startsWith('data')) continue;
     if (line.length > 4 && line[4] !== ':') continue;
     const value = line.slice(5);
-    (data ??= []).push(value.startsWith(' ') ? value.slice(1) : value);
+    data.push(value.startsWith(' ') ? value.slice(1) : value);
+    found = true;
   }
-  return data === null ? null : data.join('\n');
+  return found ? data.join('\n') : null;
 }
 
 /** The event with its data replaced by `data` (one line), every other field kept in place. */

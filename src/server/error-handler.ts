@@ -1,5 +1,6 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { errors, GatewayError } from '../errors.ts';
+import { RuleStoreUnavailableError } from '../stores/rule-store.ts';
 
 /**
  * Turns anything thrown on the request path into the API's error shape. Fastify's own errors
@@ -10,6 +11,7 @@ export type ErrorShape = 'openai' | 'anthropic';
 
 export function toGatewayError(error: unknown, maxBodyBytes: number): GatewayError | undefined {
   if (error instanceof GatewayError) return error;
+  if (error instanceof RuleStoreUnavailableError) return errors.storeUnavailable();
   const fastifyError = error as Partial<FastifyError>;
   switch (fastifyError.code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':

@@ -1,8 +1,8 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { errors, JsonRpcError, mcpErrors } from '../errors.ts';
 import type { Gateway } from '../gateway.ts';
-import { formatTraceParent } from '../observability/trace-context.ts';
 import { handlePassThrough, handlePost, type McpAnswer, type McpExchange } from '../mcp/proxy.ts';
+import { formatTraceParent } from '../observability/trace-context.ts';
 import { toGatewayError } from './error-handler.ts';
 
 /**
@@ -28,7 +28,11 @@ export function registerMcpRoutes(app: FastifyInstance, gateway: Gateway): void 
 
     scope.setErrorHandler((error, request, reply) => {
       const rpcError = toJsonRpcError(error, bodyLimit, request);
-      return reply.code(rpcError.status).headers(rpcError.headers).type('application/json').send(rpcError.toBody());
+      return reply
+        .code(rpcError.status)
+        .headers(rpcError.headers)
+        .type('application/json')
+        .send(rpcError.toBody());
     });
 
     const handler = (method: Method) => (request: FastifyRequest, reply: FastifyReply) =>
@@ -73,7 +77,9 @@ async function handleMcp(gateway: Gateway, method: Method, request: FastifyReque
     log: exchange.mcp,
   };
   const answer =
-    method === 'POST' ? await handlePost(ex, request.body as Buffer | undefined) : await handlePassThrough(ex, method);
+    method === 'POST'
+      ? await handlePost(ex, request.body as Buffer | undefined)
+      : await handlePassThrough(ex, method);
   return send(reply, answer);
 }
 

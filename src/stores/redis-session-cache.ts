@@ -1,4 +1,5 @@
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
+import { createRedisClient } from './redis-client.ts';
 import type { SessionCache } from './session-cache.ts';
 
 /**
@@ -39,7 +40,7 @@ export class RedisSessionCache implements SessionCache {
 
   constructor(options: RedisSessionCacheOptions) {
     this.#prefix = options.prefix;
-    this.#client = new Redis(options.url, {
+    this.#client = createRedisClient(options.url, {
       commandTimeout: options.commandTimeoutMs,
       connectTimeout: options.connectTimeoutMs,
       enableOfflineQueue: false,

@@ -36,13 +36,20 @@ export interface TestMcpServer {
 export const TEST_MCP_TOOLS = ['echo', 'add', 'delete_record', 'fail', 'report'] as const;
 
 function buildMcpServer(toolCalls: Map<string, number>): McpServer {
-  const server = new McpServer({ name: 'switchyard-test-tools', version: '1.0.0' }, { capabilities: { logging: {} } });
+  const server = new McpServer(
+    { name: 'switchyard-test-tools', version: '1.0.0' },
+    { capabilities: { logging: {} } },
+  );
   const count = (name: string) => toolCalls.set(name, (toolCalls.get(name) ?? 0) + 1);
 
-  server.registerTool('echo', { description: 'Echoes its text', inputSchema: { text: z.string() } }, async ({ text }) => {
-    count('echo');
-    return { content: [{ type: 'text', text }] };
-  });
+  server.registerTool(
+    'echo',
+    { description: 'Echoes its text', inputSchema: { text: z.string() } },
+    async ({ text }) => {
+      count('echo');
+      return { content: [{ type: 'text', text }] };
+    },
+  );
   server.registerTool(
     'add',
     { description: 'Adds two numbers', inputSchema: { a: z.number(), b: z.number() } },
@@ -99,7 +106,9 @@ export async function startTestMcpServer(options: TestMcpServerOptions = {}): Pr
     }
     if (sessionId !== undefined || req.method !== 'POST') {
       res.writeHead(404, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ jsonrpc: '2.0', id: null, error: { code: -32001, message: 'Session not found' } }));
+      res.end(
+        JSON.stringify({ jsonrpc: '2.0', id: null, error: { code: -32001, message: 'Session not found' } }),
+      );
       return;
     }
     const transport: StreamableHTTPServerTransport = new StreamableHTTPServerTransport({

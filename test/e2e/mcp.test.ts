@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:net';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
@@ -7,6 +6,7 @@ import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startTestMcpServer, type TestMcpServer } from '../../src/testing/mcp-server.ts';
 import { startTestGateway, type TestGateway } from '../helpers/gateway.ts';
+import { deleteKeys, SHARED_REDIS_URL, scanKeys, uniquePrefix } from '../helpers/redis.ts';
 
 /**
  * MCP through the gateway, end to end with the official SDK on both sides: a real McpServer behind
@@ -20,8 +20,7 @@ const KEYS = {
   globex: 'sk-mcp-globex-000000000004',
 };
 const UPSTREAM_TOKEN = 'upstream-secret-token-1234';
-const REDIS_URL = 'redis://127.0.0.1:6379';
-const REDIS_PREFIX = `switchyard:test:mcp-e2e:${randomUUID()}`;
+const REDIS_PREFIX = uniquePrefix('mcp-e2e');
 
 let sseServer: TestMcpServer;
 let jsonServer: TestMcpServer;
@@ -106,7 +105,9 @@ async function rpcError(promise: Promise<unknown>): Promise<McpError> {
 }
 
 function auditLines(logs: string[]): Array<Record<string, unknown>> {
-  return logs.map((line) => JSON.parse(line) as Record<string, unknown>).filter((line) => line.msg === 'mcp tool call');
+  return logs
+    .map((line) => JSON.parse(line) as Record<string, unknown>)
+    .filter((line) => line.msg === 'mcp tool call');
 }
 
 function rawPost(body: string, headers: Record<string, string> = {}, server = 'tools') {
@@ -197,13 +198,17 @@ describe('MCP proxy (Streamable HTTP)', () => {
     expect(JSON.stringify(gw.logs)).not.toContain('secret-ish text');
   });
 
-  it('audits arguments where the tool\'s chain asks for them, and a tool error as such', async () => {
+  it("audits arguments where the tool's chain asks for them, and a tool error as such", async () => {
     const { client } = await connect(KEYS.admin);
-    expect(textOf(await client.callTool({ name: 'delete_record', arguments: { id: 'r-17' } }))).toBe('deleted r-17');
+    expect(textOf(await client.callTool({ name: 'delete_record', arguments: { id: 'r-17' } }))).toBe(
+      'deleted r-17',
+    );
     const failed = await client.callTool({ name: 'fail', arguments: {} });
     expect(failed.isError).toBe(true);
     const lines = auditLines(gw.logs);
-    expect(lines.find((entry) => entry.tool === 'delete_record' && entry.outcome === 'ok')?.arguments).toEqual({
+    expect(
+      lines.find((entry) => entry.tool === 'delete_record' && entry.outcome === 'ok')?.arguments,
+    ).toEqual({
       id: 'r-17',
     });
     expect(lines.find((entry) => entry.tool === 'fail')?.outcome).toBe('tool_error');
@@ -217,11 +222,15 @@ describe('MCP proxy (Streamable HTTP)', () => {
     expect(error.message).toContain('not allowed');
     expect(error.data).toMatchObject({ code: 'denied_by_policy' });
     expect(sseServer.toolCalls.get('delete_record') ?? 0).toBe(before);
-    expect(auditLines(gw.logs).find((entry) => entry.tool === 'delete_record' && entry.user === 'bob')).toMatchObject({
+    expect(
+      auditLines(gw.logs).find((entry) => entry.tool === 'delete_record' && entry.user === 'bob'),
+    ).toMatchObject({
       outcome: 'denied',
     });
     // The session goes on.
-    expect(textOf(await client.callTool({ name: 'echo', arguments: { text: 'still here' } }))).toBe('still here');
+    expect(textOf(await client.callTool({ name: 'echo', arguments: { text: 'still here' } }))).toBe(
+      'still here',
+    );
   });
 
   it('refuses a whole server to a tenant its policies do not allow, before the server sees anything', async () => {
@@ -244,7 +253,9 @@ describe('MCP proxy (Streamable HTTP)', () => {
     const admin = (await connect(KEYS.admin)).client;
     expect(textOf(await admin.callTool({ name: 'add', arguments: { a: 5, b: 5 } }))).toBe('10');
     expect(textOf(await analyst.callTool({ name: 'echo', arguments: { text: 'ok' } }))).toBe('ok');
-    expect(auditLines(gw.logs).filter((entry) => entry.tool === 'add' && entry.outcome === 'rate_limited')).toHaveLength(1);
+    expect(
+      auditLines(gw.logs).filter((entry) => entry.tool === 'add' && entry.outcome === 'rate_limited'),
+    ).toHaveLength(1);
   });
 
   it('relays an event stream with several events as they come', async () => {
@@ -273,7 +284,9 @@ describe('MCP proxy (Streamable HTTP)', () => {
     const sessionId = transport.sessionId as string;
     // The SDK client opens its GET stream once initialized; wait until the server has it.
     await expect
-      .poll(() => sseServer.received.some((r) => r.method === 'GET' && r.headers['mcp-session-id'] === sessionId))
+      .poll(() =>
+        sseServer.received.some((r) => r.method === 'GET' && r.headers['mcp-session-id'] === sessionId),
+      )
       .toBe(true);
     await transport.terminateSession();
     expect(sseServer.endedSessions).toContain(sessionId);
@@ -284,7 +297,11 @@ describe('MCP proxy (Streamable HTTP)', () => {
     const response = await rawPost('{"jsonrpc": "2.0", "method": ');
     expect(response.status).toBe(400);
     const body = (await response.json()) as { id: unknown; error: { code: number; data: { code: string } } };
-    expect(body).toMatchObject({ jsonrpc: '2.0', id: null, error: { code: -32700, data: { code: 'parse_error' } } });
+    expect(body).toMatchObject({
+      jsonrpc: '2.0',
+      id: null,
+      error: { code: -32700, data: { code: 'parse_error' } },
+    });
 
     const invalid = await rawPost(JSON.stringify({ jsonrpc: '1.0', id: 7, method: 'tools/list' }));
     expect(invalid.status).toBe(400);
@@ -298,11 +315,27 @@ describe('MCP proxy (Streamable HTTP)', () => {
       'mcp-protocol-version': '2025-06-18',
     });
     expect(batch.status).toBe(400);
-    expect(await batch.json()).toMatchObject({ error: { code: -32600, data: { code: 'batch_not_supported' } } });
+    expect(await batch.json()).toMatchObject({
+      error: { code: -32600, data: { code: 'batch_not_supported' } },
+    });
 
-    const tooLarge = await rawPost(JSON.stringify({ jsonrpc: '2.0', id: 10, method: 'ping', params: { pad: 'x'.repeat(5000) } }));
+    const tooLarge = await rawPost(
+      JSON.stringify({ jsonrpc: '2.0', id: 10, method: 'ping', params: { pad: 'x'.repeat(5000) } }),
+    );
     expect(tooLarge.status).toBe(413);
-    expect(await tooLarge.json()).toMatchObject({ jsonrpc: '2.0', error: { data: { code: 'body_too_large' } } });
+    expect(await tooLarge.json()).toMatchObject({
+      jsonrpc: '2.0',
+      error: { data: { code: 'body_too_large' } },
+    });
+
+    const plain = await rawPost('{"jsonrpc":"2.0","id":11,"method":"ping"}', {
+      'content-type': 'text/plain',
+    });
+    expect(plain.status).toBe(415);
+    expect(await plain.json()).toMatchObject({
+      jsonrpc: '2.0',
+      error: { data: { code: 'unsupported_media_type' } },
+    });
 
     expect(sseServer.received.length).toBe(before);
   });
@@ -321,7 +354,12 @@ describe('MCP proxy (Streamable HTTP)', () => {
       },
       body: JSON.stringify([
         { jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'echo', arguments: { text: 'a' } } },
-        { jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 'delete_record', arguments: { id: 'x' } } },
+        {
+          jsonrpc: '2.0',
+          id: 2,
+          method: 'tools/call',
+          params: { name: 'delete_record', arguments: { id: 'x' } },
+        },
       ]),
     });
     expect(response.status).toBe(200);
@@ -335,7 +373,11 @@ describe('MCP proxy (Streamable HTTP)', () => {
   it('answers JSON-RPC errors for bad credentials and unknown servers', async () => {
     const wrongKey = await rawPost('{}', { authorization: 'Bearer sk-not-a-key-00000000000' });
     expect(wrongKey.status).toBe(401);
-    expect(await wrongKey.json()).toMatchObject({ jsonrpc: '2.0', id: null, error: { data: { code: 'invalid_api_key' } } });
+    expect(await wrongKey.json()).toMatchObject({
+      jsonrpc: '2.0',
+      id: null,
+      error: { data: { code: 'invalid_api_key' } },
+    });
     const unknown = await rawPost('{}', {}, 'nope');
     expect(unknown.status).toBe(404);
     expect(await unknown.json()).toMatchObject({ jsonrpc: '2.0', error: { data: { code: 'not_found' } } });
@@ -347,7 +389,11 @@ describe('MCP proxy (Streamable HTTP)', () => {
         jsonrpc: '2.0',
         id: 1,
         method: 'initialize',
-        params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'raw', version: '1' } },
+        params: {
+          protocolVersion: '2025-06-18',
+          capabilities: {},
+          clientInfo: { name: 'raw', version: '1' },
+        },
       }),
       {},
       'down',
@@ -356,7 +402,11 @@ describe('MCP proxy (Streamable HTTP)', () => {
     expect(await response.json()).toMatchObject({
       jsonrpc: '2.0',
       id: 1,
-      error: { code: -32013, message: 'MCP server "down" is unreachable', data: { code: 'mcp_server_unavailable' } },
+      error: {
+        code: -32013,
+        message: 'MCP server "down" is unreachable',
+        data: { code: 'mcp_server_unavailable' },
+      },
     });
     // The SDK client reports the failure; the gateway goes on serving the other servers.
     await expect(connect(KEYS.admin, 'down')).rejects.toThrow(/502|unreachable/);
@@ -366,20 +416,50 @@ describe('MCP proxy (Streamable HTTP)', () => {
   it('logs one request line per MCP request and counts tool calls in metrics', async () => {
     const { client } = await connect(KEYS.admin);
     await client.callTool({ name: 'echo', arguments: { text: 'metrics' } });
-    const line = gw.requestLogs().find((entry) => (entry.mcp as { tools?: string[] } | undefined)?.tools?.includes('echo'));
-    expect(line).toMatchObject({ method: 'POST', status: 200, mcp: { server: 'tools', methods: ['tools/call'] } });
+    const line = gw
+      .requestLogs()
+      .find((entry) => (entry.mcp as { tools?: string[] } | undefined)?.tools?.includes('echo'));
+    expect(line).toMatchObject({
+      method: 'POST',
+      status: 200,
+      mcp: { server: 'tools', methods: ['tools/call'] },
+    });
     const metrics = await (await fetch(`${gw.url}/metrics`)).text();
     // Tools the config names are label values; any other name a client sends is "*".
     expect(metrics).toMatch(/switchyard_mcp_tool_calls_total\{server="tools",tool="\*",outcome="ok"\} \d+/);
-    expect(metrics).toMatch(/switchyard_mcp_tool_calls_total\{server="strict",tool="echo",outcome="ok"\} \d+/);
-    expect(metrics).toMatch(/switchyard_mcp_tool_calls_total\{server="tools",tool="delete_record",outcome="denied"\} \d+/);
+    expect(metrics).toMatch(
+      /switchyard_mcp_tool_calls_total\{server="strict",tool="echo",outcome="ok"\} \d+/,
+    );
+    expect(metrics).toMatch(
+      /switchyard_mcp_tool_calls_total\{server="tools",tool="delete_record",outcome="denied"\} \d+/,
+    );
+  });
+});
+
+describe('MCP policies on reload', () => {
+  afterAll(async () => {
+    await gw.reload(config());
+  });
+
+  it('applies the chains of a reloaded config to the next request, on the same session', async () => {
+    const { client } = await connect(KEYS.analyst);
+    expect(textOf(await client.callTool({ name: 'echo', arguments: { text: 'before' } }))).toBe('before');
+    const changed = config().replace(
+      '      report: [{deny: {role: intern}}]',
+      '      echo: [{deny: {role: analyst}}]',
+    );
+    expect(changed).not.toBe(config());
+    expect(await gw.reload(changed)).toMatchObject({ ok: true });
+    const error = await rpcError(client.callTool({ name: 'echo', arguments: { text: 'after' } }));
+    expect(error.code).toBe(-32010);
+    expect((await client.listTools()).tools.map((tool) => tool.name)).not.toContain('echo');
   });
 });
 
 describe('MCP rate limits shared in Redis', () => {
   let second: TestGateway;
   let third: TestGateway;
-  const redisConfig = `  rate_limit: {store: redis, redis_url: "${REDIS_URL}", key_prefix: "${REDIS_PREFIX}"}`;
+  const redisConfig = `  rate_limit: {store: redis, redis_url: "${SHARED_REDIS_URL}", key_prefix: "${REDIS_PREFIX}"}`;
 
   beforeAll(async () => {
     [second, third] = await Promise.all([
@@ -390,13 +470,10 @@ describe('MCP rate limits shared in Redis', () => {
 
   afterAll(async () => {
     await Promise.allSettled([second?.close(), third?.close()]);
-    const redis = new Redis(REDIS_URL);
-    const keys = await redis.keys(`${REDIS_PREFIX}:*`);
-    if (keys.length > 0) await redis.del(...keys);
-    await redis.quit();
+    await deleteKeys(REDIS_PREFIX);
   });
 
-  it('counts one user\'s calls across two gateways', async () => {
+  it("counts one user's calls across two gateways", async () => {
     const before = sseServer.toolCalls.get('add') ?? 0;
     const a = (await connect(KEYS.intern, 'tools', second.url)).client;
     const b = (await connect(KEYS.intern, 'tools', third.url)).client;
@@ -406,9 +483,9 @@ describe('MCP rate limits shared in Redis', () => {
     expect(error.code).toBe(-32011);
     expect(sseServer.toolCalls.get('add')).toBe(before + 2);
 
-    const redis = new Redis(REDIS_URL);
-    const keys = await redis.keys(`${REDIS_PREFIX}:*`);
-    await redis.quit();
+    const redis = new Redis(SHARED_REDIS_URL);
+    const keys = await scanKeys(redis, REDIS_PREFIX);
+    redis.disconnect();
     expect(keys).toEqual([`${REDIS_PREFIX}:tools:${encodeURIComponent('tools.add[0]')}:add:acme:ivy`]);
   });
 });

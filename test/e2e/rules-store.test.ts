@@ -179,7 +179,10 @@ describe('rules_store: postgres', () => {
 });
 
 describe('rules_store: embedded (the default)', () => {
-  const dataDir = mkdtempSync(join(tmpdir(), 'switchyard-embedded-'));
+  let dataDir: string;
+  beforeAll(() => {
+    dataDir = mkdtempSync(join(tmpdir(), 'switchyard-embedded-'));
+  });
   afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
   it('starts PGlite in its data folder, and keeps the rules across a restart', {
@@ -193,6 +196,11 @@ describe('rules_store: embedded (the default)', () => {
     await first.close();
 
     const second = await start(rulesStore);
-    expect(await chat(second)).toMatchObject({ status: 200, rule: 'all-to-onprem', provider: 'onprem' });
+    try {
+      expect(await chat(second)).toMatchObject({ status: 200, rule: 'all-to-onprem', provider: 'onprem' });
+    } finally {
+      // Before the folder is removed.
+      await second.close();
+    }
   });
 });

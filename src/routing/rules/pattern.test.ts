@@ -1,11 +1,11 @@
-import { checkSync } from 'recheck';
+import { checkSync } from './recheck-loader.ts';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { compileRule } from './compile.ts';
 import { fakeFacts } from './fake-facts.ts';
 import { compilePattern, MAX_PATTERN_LENGTH } from './pattern.ts';
 
-vi.mock('recheck', async (importOriginal) => {
-  const real = await importOriginal<typeof import('recheck')>();
+vi.mock('./recheck-loader.ts', async (importOriginal) => {
+  const real = await importOriginal<typeof import('./recheck-loader.ts')>();
   return { ...real, checkSync: vi.fn(real.checkSync) };
 });
 

@@ -1,5 +1,4 @@
-import { checkSync } from 'recheck';
-
+import { checkSync } from './recheck-loader.ts';
 /**
  * `matches` reads at most this many characters of a value; a longer value does not match. With the
  * patterns allowed here (at worst quadratic), this bounds one test to about a million steps.
