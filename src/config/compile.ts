@@ -110,6 +110,10 @@ function compileProvider(
       bodyTimeoutMs,
     }),
     headers,
+    breaker: {
+      failureThreshold: provider.circuit_breaker.failure_threshold,
+      cooldownMs: provider.circuit_breaker.cooldown_ms,
+    },
     models: new Set(provider.models),
   };
 }

@@ -19,6 +19,8 @@ export interface ProviderRuntime {
   /** Path prefix of the base URL (e.g. `/v1`), without a trailing slash. */
   readonly basePath: string;
   readonly pool: Pool;
+  /** The circuit-breaker settings, in the shape the breaker takes. */
+  readonly breaker: { readonly failureThreshold: number; readonly cooldownMs: number };
   /** Auth and configured extra headers, computed once. */
   readonly headers: Readonly<Record<string, string>>;
   /** Models this provider serves; empty means it accepts any model named as `provider/model`. */

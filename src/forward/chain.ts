@@ -1,4 +1,5 @@
 import type { ProviderRuntime, Snapshot } from '../config/snapshot.ts';
+import type { UpstreamSignal } from './upstream-abort.ts';
 import { errors, type GatewayError } from '../errors.ts';
 import type { Operation } from '../providers/profiles.ts';
 import type { Target } from '../routing/target.ts';
@@ -39,9 +40,9 @@ export interface ChainRequest {
   clientHeaders?: ClientHeaders | undefined;
   stream: boolean;
   /** Aborts on client disconnect or deadline. */
-  signal: AbortSignal;
-  /** Aborts on the deadline only, to tell the two apart. */
-  deadline: AbortSignal;
+  signal: UpstreamSignal;
+  /** Set when the deadline passed (rather than the client leaving), to tell the two apart. */
+  deadline: { readonly aborted: boolean };
   onAttempt?(record: AttemptRecord): void;
 }
 
@@ -84,10 +85,7 @@ export async function forwardWithFallback(req: ChainRequest): Promise<ChainResul
     if (req.signal.aborted) break;
     const provider = req.snapshot.providers.get(target.provider);
     if (!provider) continue;
-    const breakerSettings = {
-      failureThreshold: provider.config.circuit_breaker.failure_threshold,
-      cooldownMs: provider.config.circuit_breaker.cooldown_ms,
-    };
+    const breakerSettings = provider.breaker;
     const availability = req.health.acquire(target.key, breakerSettings);
     if (!availability.available) {
       soonestRetryMs = Math.min(soonestRetryMs ?? Number.POSITIVE_INFINITY, availability.retryAfterMs);

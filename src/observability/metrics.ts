@@ -9,6 +9,35 @@ import type { BreakerState } from '../forward/circuit-breaker.ts';
 const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120];
 const BREAKER_VALUE: Record<BreakerState, number> = { closed: 0, half_open: 1, open: 2 };
 
+/**
+ * Labelled children, looked up once per label combination: prom-client validates and hashes the
+ * label object on every `inc`/`observe`, which costs more than the update itself on the hot path.
+ * The combinations are bounded (labels come from the config).
+ */
+class ChildCache<T> {
+  readonly #children = new Map<string, T>();
+
+  constructor(private readonly make: (labels: Record<string, string>) => T) {}
+
+  get(labels: Record<string, string>): T {
+    let key = '';
+    for (const name in labels) key += `${labels[name]}\u0000`;
+    let child = this.#children.get(key);
+    if (!child) {
+      child = this.make(labels);
+      this.#children.set(key, child);
+    }
+    return child;
+  }
+}
+
+export interface TargetMetrics {
+  countAttempt(outcome: string): void;
+  countFallback(reason: string): void;
+  observeLatency(outcome: string, seconds: number): void;
+  observeFirstToken(seconds: number): void;
+}
+
 export class Metrics {
   readonly registry = new Registry();
 
@@ -121,6 +150,35 @@ export class Metrics {
     help: 'Requests answered 503 at once because max_in_flight requests were already being served',
     registers: [this.registry],
   });
+
+  readonly #requestChildren = new ChildCache((labels) => this.requests.labels(labels));
+  readonly #targets = new Map<string, TargetMetrics>();
+
+  /** The per-target series of `provider/model`, built once per target. */
+  forTarget(key: string): TargetMetrics {
+    let target = this.#targets.get(key);
+    if (!target) {
+      const slash = key.indexOf('/');
+      const labels = { provider: key.slice(0, slash), model: key.slice(slash + 1) };
+      const attempts = new ChildCache((l) => this.attempts.labels({ ...labels, ...l }));
+      const fallbacks = new ChildCache((l) => this.fallbacks.labels({ ...labels, ...l }));
+      const latency = new ChildCache((l) => this.upstreamLatency.labels({ ...labels, ...l }));
+      const ttft = this.timeToFirstToken.labels(labels);
+      target = {
+        countAttempt: (outcome) => attempts.get({ outcome }).inc(),
+        countFallback: (reason) => fallbacks.get({ reason }).inc(),
+        observeLatency: (outcome, seconds) => latency.get({ outcome }).observe(seconds),
+        observeFirstToken: (seconds) => ttft.observe(seconds),
+      };
+      this.#targets.set(key, target);
+    }
+    return target;
+  }
+
+  /** `requests.inc(labels)` through the child cache. */
+  countRequest(labels: { endpoint: string; provider: string; model: string; decided_by: string; status: string }): void {
+    this.#requestChildren.get(labels).inc();
+  }
 
   setBreakerState(target: string, state: BreakerState): void {
     this.breakerState.set({ target }, BREAKER_VALUE[state]);

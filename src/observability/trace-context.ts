@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { randomFillSync } from 'node:crypto';
 
 /** W3C Trace Context (`traceparent`): `00-<32 hex trace id>-<16 hex parent id>-<2 hex flags>`. */
 export interface TraceParent {
@@ -30,8 +30,25 @@ export function formatTraceParent(parent: TraceParent): string {
  */
 export function childTraceParent(incoming: TraceParent | undefined): TraceParent {
   return {
-    traceId: incoming?.traceId ?? randomBytes(16).toString('hex'),
-    spanId: randomBytes(8).toString('hex'),
+    traceId: incoming?.traceId ?? randomHex(16),
+    spanId: randomHex(8),
     flags: incoming?.flags ?? '01',
   };
+}
+
+/**
+ * Ids come from a pool of random bytes refilled 4 KiB at a time: one system call per ~170
+ * requests instead of two per request, with the same cryptographic source.
+ */
+const POOL = Buffer.alloc(4096);
+let poolOffset = POOL.length;
+
+function randomHex(bytes: number): string {
+  if (poolOffset + bytes > POOL.length) {
+    randomFillSync(POOL);
+    poolOffset = 0;
+  }
+  const hex = POOL.toString('hex', poolOffset, poolOffset + bytes);
+  poolOffset += bytes;
+  return hex;
 }

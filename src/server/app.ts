@@ -64,7 +64,8 @@ export function buildServer(gateway: Gateway): BuiltServer {
 
   app.decorateRequest('exchange', null as unknown as Exchange);
 
-  app.addHook('onRequest', async (request, reply) => {
+  // Callback-style hooks: no promise per request on the hot path.
+  app.addHook('onRequest', (request, reply, done) => {
     const incoming = parseTraceParent(request.headers.traceparent as string | undefined);
     const span =
       gateway.tracer?.startRequestSpan(
@@ -84,17 +85,20 @@ export function buildServer(gateway: Gateway): BuiltServer {
     reply.header('x-request-id', request.id);
     reply.header('traceparent', formatTraceParent(traceParent));
     if (draining) {
-      const error = errors.shuttingDown();
-      return sendError(reply, error, errorShapeOf(request));
+      sendError(reply, errors.shuttingDown(), errorShapeOf(request));
+      return;
     }
     if (maxInFlight > 0 && inFlight > maxInFlight) {
       gateway.metrics.shed.inc();
-      return sendError(reply, errors.overloaded(), errorShapeOf(request));
+      sendError(reply, errors.overloaded(), errorShapeOf(request));
+      return;
     }
+    done();
   });
 
-  app.addHook('onResponse', async (request, reply) => {
+  app.addHook('onResponse', (request, reply, done) => {
     logExchange(gateway, request, reply.statusCode);
+    done();
   });
 
   app.setErrorHandler((error, request, reply) => {

@@ -23,7 +23,7 @@ export function logExchange(gateway: Gateway, request: FastifyRequest, status: n
     exchange.endpoint === 'embeddings' ||
     exchange.endpoint === 'messages'
   ) {
-    gateway.metrics.requests.inc({
+    gateway.metrics.countRequest({
       endpoint: exchange.endpoint,
       provider: served?.provider ?? '',
       model: served?.model ?? '',
