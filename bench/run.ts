@@ -5,7 +5,7 @@
  * drives them one after the other from this process, and writes bench/RESULTS.md and
  * bench/results.json. Every child is stopped on the way out, whatever the way out is.
  */
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { killAllNow, stopAll } from './children.ts';
 import { BENCH_DIR, REPO_ROOT, startEnvironment } from './environment.ts';
@@ -13,6 +13,7 @@ import { type BenchOptions, DEFAULT_SOAK_RATE, parseOptions } from './options.ts
 import { runBenchmark } from './phases.ts';
 import { computeRatios } from './ratios.ts';
 import { type BenchResults, problems, renderMarkdown, renderTables } from './report.ts';
+import { microTable, runRoutingMicro } from './micro-routing.ts';
 import { CHAT_BODY } from './request-body.ts';
 import { selectScenarios } from './scenarios.ts';
 import { runSoak, soakTable, writeSoakResults } from './soak.ts';
@@ -60,7 +61,12 @@ async function main(options: BenchOptions): Promise<number> {
     ),
   };
   writeFileSync(join(BENCH_DIR, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
-  writeFileSync(join(BENCH_DIR, 'RESULTS.md'), renderMarkdown(results));
+  progress('micro-benchmarks of the routing engine');
+  const micro = await runRoutingMicro(options.profile.mode === 'quick');
+  writeFileSync(
+    join(BENCH_DIR, 'RESULTS.md'),
+    `${renderMarkdown(results)}\n## Routing engine (in-process micro-benchmarks)\n\n${microTable(micro)}\n\n${readFileSync(join(BENCH_DIR, 'CHANGES.md'), 'utf8')}`,
+  );
   process.stdout.write(`\n${renderTables(results)}`);
   progress(
     `wrote bench/RESULTS.md and bench/results.json in ${((performance.now() - startedAt) / 1000).toFixed(0)} s`,
