@@ -73,7 +73,8 @@ function compileServer(server: McpServerConfig, pools: PoolRegistry): McpServerR
     headers,
     serverChain: compileChain(base.filter(isGate)),
     toolChains,
-    unlistedToolChain: compileChain(denyUnlisted ? [...base, DENY_ALL] : base),
+    // Refused before anything else runs, so an unlisted tool never takes a rate-limit token.
+    unlistedToolChain: compileChain(denyUnlisted ? [DENY_ALL, ...base] : base),
     filtersToolList: toolGates || denyUnlisted,
   });
 }

@@ -45,7 +45,9 @@ export async function runChain(
 }
 
 async function takeToken(ctx: EnforceContext, step: RateLimitStep, tool: string): Promise<Refusal | null> {
-  const key = bucketKey(ctx, step, tool);
+  // Unlisted tools share one bucket: a client inventing tool names must not be able to create
+  // buckets without bound (and push everyone's buckets out of the store).
+  const key = bucketKey(ctx, step, ctx.server.toolChains.has(tool) ? tool : '*');
   try {
     const result = await ctx.limiter.take(key, step);
     if (result.allowed) return null;

@@ -66,7 +66,11 @@ function checkMessage(value: unknown, where: string): ClientMessage {
       throw fail('"method" must be a non-empty string');
     if (value.params !== undefined && !isObject(value.params)) throw fail('"params" must be an object');
     const params = value.params as Params | undefined;
-    if (id === null) return { kind: 'notification', method: value.method, params };
+    if (id === null) {
+      // A tool call is always a request; as a notification it would skip the tool's policy chain.
+      if (value.method === 'tools/call') throw fail('tools/call must be a request with an "id"');
+      return { kind: 'notification', method: value.method, params };
+    }
     return { kind: 'request', id, method: value.method, params };
   }
   if (id !== null && 'result' in value !== 'error' in value) return { kind: 'response', id };

@@ -46,21 +46,35 @@ export interface RedisRateLimiterOptions {
 export class RedisRateLimiter implements RateLimiter {
   readonly #redis: Redis;
   readonly #prefix: string;
+  /** Settles once the first connection attempt has (bounded wait); later outages fail fast. */
+  readonly #firstConnect: Promise<void>;
 
   constructor(options: RedisRateLimiterOptions) {
     this.#redis = createRedisClient(options.url, {
       // A rate-limit check sits on the request path: fail fast and let on_store_error decide.
       maxRetriesPerRequest: 1,
       commandTimeout: 1000,
-      enableOfflineQueue: true,
+      // No offline queue: while Redis is down a check fails at once instead of waiting out the timeout.
+      enableOfflineQueue: false,
     });
     // Errors surface on each take(); without a listener ioredis would also print them.
     this.#redis.on('error', () => {});
     this.#redis.defineCommand('switchyardTakeToken', { numberOfKeys: 1, lua: TAKE_SCRIPT });
     this.#prefix = options.keyPrefix;
+    this.#firstConnect = new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, 1000);
+      timer.unref();
+      const settle = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+      this.#redis.once('ready', settle);
+      this.#redis.once('error', settle);
+    });
   }
 
   async take(key: string, limit: RateLimit): Promise<TakeResult> {
+    await this.#firstConnect;
     const command = this.#redis as unknown as TakeCommand;
     const [allowed, wait] = await command.switchyardTakeToken(
       `${this.#prefix}:${key}`,

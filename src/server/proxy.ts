@@ -1,4 +1,4 @@
-import { Readable } from 'node:stream';
+import type { OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import type { FastifyReply } from 'fastify';
 import type { Snapshot } from '../config/snapshot.ts';
 import { errors } from '../errors.ts';
@@ -14,6 +14,7 @@ import type { Decision } from '../routing/decision.ts';
 import type { Target } from '../routing/target.ts';
 import { setDecisionHeaders } from './decision-headers.ts';
 import type { Exchange } from './exchange.ts';
+import { logExchange } from './request-log.ts';
 
 /**
  * Runs the fallback chain for a decided request and writes the answer: JSON as one body, streams
@@ -114,7 +115,14 @@ export async function proxy(req: ProxyRequest): Promise<FastifyReply> {
     .header('content-type', 'text/event-stream; charset=utf-8')
     .header('cache-control', 'no-cache')
     .header('x-accel-buffering', 'no');
-  const relay = relayStream(result, codec.openStream(result.target.model), exchange, () => {
+  // The stream is written straight to the socket, chunk by chunk as it arrives: no stream objects
+  // in between, and backpressure from the client pauses reading from the upstream.
+  reply.hijack();
+  const res = reply.raw;
+  res.writeHead(result.status, reply.getHeaders() as OutgoingHttpHeaders);
+  // Fastify runs no onResponse hook for a hijacked reply: the request's log line is written here.
+  res.once('finish', () => logExchange(gateway, reply.request, res.statusCode));
+  void pumpStream(res, result, codec.openStream(result.target.model), exchange, () => {
     reply.raw.off('close', onClose);
     // Only complete streams say how long this target takes (selection_policy: fastest).
     if (!exchange.streamError) {
@@ -124,7 +132,7 @@ export async function proxy(req: ProxyRequest): Promise<FastifyReply> {
       .forTarget(result.target.key)
       .observeLatency(exchange.streamError ? 'stream_error' : 'ok', (performance.now() - started) / 1000);
   });
-  return reply.send(Readable.from(relay, { objectMode: false }));
+  return reply;
 }
 
 function recordAttempt(gateway: Gateway, key: string, outcome: string, durationMs: number, stream: boolean): void {
@@ -146,46 +154,65 @@ function recordAttempt(gateway: Gateway, key: string, outcome: string, durationM
  * translated event by event). Once the first byte has gone to the client there is no fallback: a
  * broken or truncated upstream ends the stream with an error event in the client's format.
  */
-async function* relayStream(
+async function pumpStream(
+  res: ServerResponse,
   upstream: StreamSuccess,
   relay: StreamRelay,
   exchange: Exchange,
   onEnd: () => void,
-): AsyncGenerator<Buffer> {
-  let finished = false;
+): Promise<void> {
+  // True once the upstream side is over (complete, or failed); false when the client left first.
+  let upstreamDone = false;
   try {
-    const first = relay.push(upstream.first);
+    if (!(await write(res, relay.push(upstream.first)))) return;
+    // Noted at once: a client that stops at an upstream error event may leave before the stream ends.
     exchange.streamError ??= relay.error;
-    if (first.length > 0) yield first;
     for (;;) {
       let next: IteratorResult<Buffer>;
       try {
         next = await upstream.rest.next();
       } catch (error) {
-        finished = true;
-        yield relay.fail(streamFailureMessage(error));
+        if (res.destroyed) return;
+        upstreamDone = true;
+        await write(res, relay.fail(streamFailureMessage(error)));
         return;
       }
-      if (next.done) break;
+      if (next.done) {
+        upstreamDone = true;
+        await write(res, relay.end());
+        return;
+      }
       const out = relay.push(next.value);
-      // Noted at once: a client that stops at an upstream error event may leave before the stream ends.
       exchange.streamError ??= relay.error;
-      if (out.length > 0) yield out;
+      if (!(await write(res, out))) return;
     }
-    finished = true;
-    const last = relay.end();
-    if (last.length > 0) yield last;
   } finally {
     // What the relay saw (an upstream error event, usage) counts even if the client left right after.
     exchange.usage = relay.usage;
     exchange.streamError ??= relay.error;
-    // Reached early when the client goes away: stop reading the upstream.
-    if (!finished) {
+    if (!upstreamDone) {
       exchange.streamError ??= 'client disconnected';
       upstream.cancel();
     }
+    if (!res.destroyed) res.end();
     onEnd();
   }
+}
+
+/** Writes a chunk, waiting for the client to drain if it is slow; false once the client is gone. */
+async function write(res: ServerResponse, chunk: Buffer): Promise<boolean> {
+  if (res.destroyed) return false;
+  if (chunk.length === 0 || res.write(chunk)) return true;
+  await new Promise<void>((resolve) => {
+    const done = () => {
+      res.off('drain', done);
+      res.off('close', done);
+      resolve();
+    };
+    res.on('drain', done);
+    res.on('close', done);
+  });
+  return !res.destroyed;
 }
 
 function streamFailureMessage(error: unknown): string {
