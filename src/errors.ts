@@ -114,6 +114,13 @@ export const errors = {
     new GatewayError(400, 'invalid_request_error', code, message),
   upstreamUntranslatable: (message: string) =>
     new GatewayError(502, 'upstream_error', 'invalid_upstream_response', message),
+  upstreamAuthFailed: (provider: string) =>
+    new GatewayError(
+      502,
+      'upstream_error',
+      'upstream_auth_failed',
+      `The gateway's credentials for provider ${JSON.stringify(provider)} were refused; tell the gateway's operators`,
+    ),
   upstreamRelayed: (status: number, message: string, clientBody: object) => {
     const type = status === 429 ? 'rate_limit_error' : 'upstream_error';
     const error = new GatewayError(status, type, 'upstream_error', message);

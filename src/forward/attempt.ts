@@ -82,14 +82,22 @@ export async function sendAttempt(req: AttemptRequest): Promise<AttemptResult> {
 
   const { statusCode, headers, body } = response;
   if (statusCode >= 400) {
-    const upstreamBody = await readAll(body).catch(() => undefined);
+    // Only the start of an error body is ever read (its message); the rest is discarded unread.
+    const upstreamBody = await readPrefix(body, MAX_ERROR_BODY_BYTES).catch(() => undefined);
     return httpFailure(statusCode, headers['retry-after'], upstreamBody);
   }
 
   if (!req.stream) {
     let raw: Buffer;
     try {
-      raw = await readAll(body);
+      const declared = Number(headers['content-length'] ?? Number.NaN);
+      if (declared > MAX_RESPONSE_BYTES) {
+        body.destroy();
+        return invalidResponse('upstream answer exceeds the size limit');
+      }
+      // With a declared length, undici's own consumer; without one, read with a running limit.
+      raw = Number.isFinite(declared) ? await readAll(body) : await readPrefix(body, MAX_RESPONSE_BYTES + 1);
+      if (raw.length > MAX_RESPONSE_BYTES) return invalidResponse('upstream answer exceeds the size limit');
     } catch (error) {
       return failureFromError(error, req.signal);
     }
@@ -141,6 +149,26 @@ function passedHeaders(provider: ProviderRuntime, client: ClientHeaders | undefi
     if (value !== undefined) out[name] = Array.isArray(value) ? value.join(', ') : value;
   }
   return out;
+}
+
+/** An upstream answer larger than this is refused rather than buffered (64 MiB). */
+const MAX_RESPONSE_BYTES = 64 * 1024 * 1024;
+/** How much of an upstream error body is kept: enough for its message. */
+const MAX_ERROR_BODY_BYTES = 64 * 1024;
+
+/** At most `limit` bytes of a body; the rest is not read, and the connection is released. */
+async function readPrefix(body: AsyncIterable<Buffer> & { destroy(): void }, limit: number): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of body) {
+    chunks.push(chunk);
+    size += chunk.length;
+    if (size >= limit) {
+      body.destroy();
+      break;
+    }
+  }
+  return Buffer.concat(chunks).subarray(0, limit);
 }
 
 /** The whole body; undici's own consumer is much cheaper than async-iterating the stream. */

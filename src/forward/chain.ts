@@ -23,6 +23,8 @@ export type AttemptOutcome = 'ok' | FailureOutcome | 'skipped_circuit_open' | 's
 
 export interface AttemptRecord {
   target: string;
+  /** The target's `statsKey`: what metrics and breakers are keyed by. */
+  statsKey: string;
   outcome: AttemptOutcome;
   status: number | undefined;
   durationMs: number;
@@ -86,11 +88,12 @@ export async function forwardWithFallback(req: ChainRequest): Promise<ChainResul
     const provider = req.snapshot.providers.get(target.provider);
     if (!provider) continue;
     const breakerSettings = provider.breaker;
-    const availability = req.health.acquire(target.key, breakerSettings);
+    const availability = req.health.acquire(target.statsKey, breakerSettings);
     if (!availability.available) {
       soonestRetryMs = Math.min(soonestRetryMs ?? Number.POSITIVE_INFINITY, availability.retryAfterMs);
       record({
         target: target.key,
+        statsKey: target.statsKey,
         outcome: availability.reason === 'cooldown' ? 'skipped_cooldown' : 'skipped_circuit_open',
         status: undefined,
         durationMs: 0,
@@ -103,7 +106,7 @@ export async function forwardWithFallback(req: ChainRequest): Promise<ChainResul
       body = req.encodeBody(target, provider);
     } catch (error) {
       // A request that cannot be expressed for this target is the client's problem, not the target's.
-      req.health.release(target.key);
+      req.health.release(target.statsKey);
       throw error;
     }
     const started = performance.now();
@@ -120,15 +123,15 @@ export async function forwardWithFallback(req: ChainRequest): Promise<ChainResul
     const durationMs = performance.now() - started;
 
     if (result.ok) {
-      req.health.success(target.key);
-      record({ target: target.key, outcome: 'ok', status: result.status, durationMs });
+      req.health.success(target.statsKey);
+      record({ target: target.key, statsKey: target.statsKey, outcome: 'ok', status: result.status, durationMs });
       return { ...result, target, provider, attempts };
     }
 
-    record({ target: target.key, outcome: result.outcome, status: result.status, durationMs });
-    if (result.breakerFailure) req.health.failure(target.key, breakerSettings);
-    else req.health.release(target.key);
-    if (result.retryAfterMs !== undefined) req.health.coolDown(target.key, result.retryAfterMs);
+    record({ target: target.key, statsKey: target.statsKey, outcome: result.outcome, status: result.status, durationMs });
+    if (result.breakerFailure) req.health.failure(target.statsKey, breakerSettings);
+    else req.health.release(target.statsKey);
+    if (result.retryAfterMs !== undefined) req.health.coolDown(target.statsKey, result.retryAfterMs);
     lastFailure = { failure: result, provider };
     if (!result.retryable) break;
   }

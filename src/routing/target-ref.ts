@@ -21,7 +21,7 @@ export function resolveTargetRef(ref: string, providers: ReadonlyMap<string, Pro
 export function providerModel(provider: ProviderRuntime, model: string): Target | undefined {
   if (model.length === 0) return undefined;
   if (provider.models.size > 0 && !provider.models.has(model)) return undefined;
-  return makeTarget(provider.name, model);
+  return makeTarget(provider.name, model, provider.models.size > 0);
 }
 
 /**

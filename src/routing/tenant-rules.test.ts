@@ -116,6 +116,25 @@ describe('TenantRules', () => {
     expect(await names(rules, 'a')).toEqual(['a1', 'a2']);
   });
 
+  it('a config reloaded during an outage applies its enforced rules to the cached tenant rules', async () => {
+    const store = new ControlledStore();
+    const rules = new TenantRules(store, 0, logger);
+    await store.create('a', rule({ name: 'a1' }));
+    await rules.forTenant(snapshot, 'a');
+    store.down = true;
+    const reloaded = compileSnapshot(
+      parseConfig(
+        'version: 1\nproviders: [{name: p, kind: openai, models: [m]}]\nrouting:\n  rules: [{name: new-compliance, enforce: true, action: {provider: p}}]\n',
+        '<test>',
+        {},
+      ),
+      { pools, generation: 2 },
+    );
+    const served = await rules.forTenant(reloaded, 'a');
+    expect(served.enforced.rules.map((r) => r.name)).toEqual(['new-compliance']);
+    expect(served.normal.rules.map((r) => r.name)).toEqual(['a1']);
+  });
+
   it('has nothing cached before its first load', () => {
     expect(new TenantRules(new MemoryRuleStore(), HOUR, logger).hasCachedRules).toBe(false);
   });

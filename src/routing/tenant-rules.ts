@@ -20,6 +20,8 @@ export interface TenantRuleSet {
 }
 
 interface Entry extends TenantRuleSet {
+  /** The tenant's own compiled rules, kept to re-merge them with a newer snapshot's platform rules. */
+  readonly own: readonly CompiledRule[];
   readonly generation: number;
   readonly loadedAt: number;
   /** Loads are numbered as they begin: a load that began later read newer rules. */
@@ -93,14 +95,15 @@ export class TenantRules {
     if (cached && cached.generation === snapshot.generation && this.now() - cached.loadedAt < this.ttlMs) return cached;
     // While the store says it is down, the last compiled rules answer at once rather than every
     // request waiting on a connect timeout; the store tells us (status, reset) when it is back.
-    if (cached && !this.store.status().ok) return cached;
+    const status = this.store.status();
+    if (cached && !status.ok && !status.feedOnly) return withPlatformRules(cached, snapshot);
     try {
       return await this.#load(snapshot, tenant);
     } catch (error) {
       this.lastError = error instanceof Error ? error.message : String(error);
       if (cached) {
         this.logger.warn({ tenant, err: this.lastError }, 'rule store unreachable; serving the last compiled rules');
-        return cached;
+        return withPlatformRules(cached, snapshot);
       }
       throw errors.storeUnavailable();
     }
@@ -133,14 +136,7 @@ export class TenantRules {
         this.logger.warn({ tenant, rule: rule.id, err: (error as Error).message }, 'stored rule skipped');
       }
     }
-    const entry: Entry = {
-      generation: snapshot.generation,
-      loadedAt: this.now(),
-      loadNumber,
-      enforced: ruleList([...snapshot.routing.enforcedRules.rules, ...compiled.filter((rule) => rule.enforce)]),
-      // A tenant cannot shadow a platform rule by giving its own the same priority.
-      normal: ruleList(mergeByPriority(snapshot.routing.staticRules.rules, compiled.filter((rule) => !rule.enforce))),
-    };
+    const entry: Entry = { own: compiled, generation: snapshot.generation, loadedAt: this.now(), loadNumber, ...merge(compiled, snapshot) };
     if (this.#lastInvalidation(tenant) <= startedAt) {
       this.#cache.set(tenant, entry);
     } else if ((this.#cache.peek(tenant)?.loadNumber ?? 0) < loadNumber) {
@@ -152,4 +148,21 @@ export class TenantRules {
   close(): void {
     this.#unsubscribe();
   }
+}
+
+/** The tenant's rules with the snapshot's platform rules: enforced first, the rest by priority. */
+function merge(own: readonly CompiledRule[], snapshot: Snapshot): TenantRuleSet {
+  return {
+    enforced: ruleList([...snapshot.routing.enforcedRules.rules, ...own.filter((rule) => rule.enforce)]),
+    // A tenant cannot shadow a platform rule by giving its own the same priority.
+    normal: ruleList(mergeByPriority(snapshot.routing.staticRules.rules, own.filter((rule) => !rule.enforce))),
+  };
+}
+
+/**
+ * Cached rules served while the store is down: if the config was reloaded since they were loaded,
+ * they are merged again with the new snapshot's platform rules, so a newly enforced rule applies.
+ */
+function withPlatformRules(entry: Entry, snapshot: Snapshot): TenantRuleSet {
+  return entry.generation === snapshot.generation ? entry : merge(entry.own, snapshot);
 }

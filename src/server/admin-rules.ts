@@ -8,7 +8,13 @@ import { isTenantId } from '../identity/identity.ts';
 import { compileRule } from '../routing/rules/compile.ts';
 import { RuleError } from '../routing/rules/errors.ts';
 import { parseRuleSpec, type RuleSpec } from '../routing/rules/schema.ts';
-import { DuplicateRuleError, type RuleStore, ruleSpecOf, VersionConflictError } from '../stores/rule-store.ts';
+import {
+  DuplicateRuleError,
+  RuleNotFoundError,
+  type RuleStore,
+  ruleSpecOf,
+  VersionConflictError,
+} from '../stores/rule-store.ts';
 import { authenticateAdmin, checkTenantAccess } from './admin-auth.ts';
 
 /**
@@ -138,6 +144,7 @@ async function write<T>(operation: () => Promise<T>): Promise<T> {
   } catch (error) {
     if (error instanceof GatewayError) throw error;
     if (error instanceof VersionConflictError) throw errors.conflict(error.message);
+    if (error instanceof RuleNotFoundError) throw errors.notFound(`Rule ${JSON.stringify(error.id)}`);
     if (error instanceof DuplicateRuleError) throw errors.conflict(error.message);
     if ((error as { code?: string }).code === '23505') throw errors.conflict('a rule with this id or name already exists for the tenant');
     throw error;

@@ -19,10 +19,13 @@ declare module 'fastify' {
   }
 }
 
-/** A caller's request id is kept only if it is short and printable (it is echoed in headers). */
+/** Never shed or refused while draining. */
+const PROBES: ReadonlySet<string> = new Set(['/healthz', '/readyz', '/metrics']);
+
 /** nginx's convention for "the client closed the connection before the answer was complete". */
 const CLIENT_CLOSED_REQUEST = 499;
 
+/** A caller's request id is kept only if it is short and printable (it is echoed in headers). */
 const SAFE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
 export interface BuiltServer {
@@ -79,11 +82,18 @@ export function buildServer(gateway: Gateway): BuiltServer {
     reply.raw.once('close', () => {
       inFlight -= 1;
       if (reply.raw.writableFinished) return;
+      exchange.upstream.abort();
       exchange.streamError ??= 'client disconnected';
       logExchange(gateway, request, CLIENT_CLOSED_REQUEST);
     });
     reply.header('x-request-id', request.id);
     reply.header('traceparent', formatTraceParent(traceParent));
+    // Probes and metrics are always answered: an orchestrator must see a busy or draining gateway
+    // as alive (and /readyz says whether it is ready), not restart it and kill every stream.
+    if (PROBES.has(request.routeOptions.url ?? '')) {
+      done();
+      return;
+    }
     if (draining) {
       sendError(reply, errors.shuttingDown(), errorShapeOf(request));
       return;

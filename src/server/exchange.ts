@@ -1,3 +1,4 @@
+import { UpstreamAbort } from '../forward/upstream-abort.ts';
 import type { Snapshot } from '../config/snapshot.ts';
 import type { AttemptRecord } from '../forward/chain.ts';
 import type { McpLogInfo } from '../mcp/proxy.ts';
@@ -34,6 +35,11 @@ export interface Exchange {
   mcp: McpLogInfo | undefined;
   /** The request's log line has been written (on finish, or on client abort). */
   logged: boolean;
+  /**
+   * Cancels this request's upstream calls. Created with the request, so a client that leaves
+   * while the decision is still being made (a router call, a policy fetch) aborts what follows.
+   */
+  readonly upstream: UpstreamAbort;
 }
 
 export function newExchange(requestId: string, traceParent: TraceParent, span: RequestSpan | null): Exchange {
@@ -51,5 +57,6 @@ export function newExchange(requestId: string, traceParent: TraceParent, span: R
     streamError: undefined,
     mcp: undefined,
     logged: false,
+    upstream: new UpstreamAbort(),
   };
 }

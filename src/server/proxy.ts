@@ -4,7 +4,6 @@ import type { Snapshot } from '../config/snapshot.ts';
 import { errors } from '../errors.ts';
 import type { ClientHeaders, StreamSuccess } from '../forward/attempt.ts';
 import { ChainFailure, forwardWithFallback } from '../forward/chain.ts';
-import { UpstreamAbort } from '../forward/upstream-abort.ts';
 import type { Gateway } from '../gateway.ts';
 import { formatTraceParent } from '../observability/trace-context.ts';
 import type { StreamRelay } from '../providers/codecs/codec.ts';
@@ -43,11 +42,7 @@ export async function proxy(req: ProxyRequest): Promise<FastifyReply> {
   const { gateway, snapshot, exchange, reply } = req;
   // The deadline bounds the chain until an answer starts; after that, a stream is bounded by its
   // idle timeout instead, so a long generation is not cut off. A client that leaves aborts always.
-  const upstream = new UpstreamAbort();
-  const onClose = () => {
-    if (!reply.raw.writableFinished) upstream.abort();
-  };
-  reply.raw.once('close', onClose);
+  const upstream = exchange.upstream;
   // A plain timer rather than AbortSignal.timeout: cheaper per request, and cleared at commit.
   const deadline = { aborted: false };
   const deadlineTimer = setTimeout(() => {
@@ -76,15 +71,19 @@ export async function proxy(req: ProxyRequest): Promise<FastifyReply> {
       signal: upstream,
       deadline,
       onAttempt: (record) =>
-        recordAttempt(gateway, record.target, record.outcome, record.durationMs, req.stream),
+        recordAttempt(gateway, record.statsKey, record.outcome, record.durationMs, req.stream, req.op),
     });
   } catch (error) {
-    reply.raw.off('close', onClose);
     clearTimeout(deadlineTimer);
     if (error instanceof ChainFailure) {
       exchange.attempts = error.attempts;
       const last = error.last;
       // An upstream's own error answer is shown in the client's API, whatever API the upstream spoke.
+      // A 401/403 from an upstream means the gateway's own key for it is wrong: not the client's
+      // credentials, so it must not reach the client as an authentication failure.
+      if (last?.failure.outcome === 'http_error' && (last.failure.status === 401 || last.failure.status === 403)) {
+        throw errors.upstreamAuthFailed(last.provider.name);
+      }
       if (last?.failure.outcome === 'http_error') {
         const shown = req.codecFor(last.provider).decodeError(last.failure.status, last.failure.upstreamBody);
         throw errors.upstreamRelayed(shown.status, shown.message, shown.body);
@@ -98,18 +97,19 @@ export async function proxy(req: ProxyRequest): Promise<FastifyReply> {
   exchange.attempts = result.attempts;
   exchange.served = result.target;
   setDecisionHeaders(reply, req.decision, result.target, result.attempts.length);
-  req.onServed?.(result.target);
 
   const codec = req.codecFor(result.provider);
   if (result.kind === 'json') {
-    reply.raw.off('close', onClose);
     const decoded = codec.decodeResponse(result.json, result.body);
     exchange.usage = decoded.usage;
+    // Pinned only once the answer is known to be usable for this client.
+    req.onServed?.(result.target);
     return reply.code(result.status).type('application/json').send(decoded.body);
   }
+  req.onServed?.(result.target);
 
   const started = performance.now() - (result.attempts.at(-1)?.durationMs ?? 0);
-  gateway.metrics.forTarget(result.target.key).observeFirstToken((result.attempts.at(-1)?.durationMs ?? 0) / 1000);
+  gateway.metrics.forTarget(result.target.statsKey).observeFirstToken((result.attempts.at(-1)?.durationMs ?? 0) / 1000);
   reply
     .code(result.status)
     .header('content-type', 'text/event-stream; charset=utf-8')
@@ -122,23 +122,33 @@ export async function proxy(req: ProxyRequest): Promise<FastifyReply> {
   res.writeHead(result.status, reply.getHeaders() as OutgoingHttpHeaders);
   // Fastify runs no onResponse hook for a hijacked reply: the request's log line is written here.
   res.once('finish', () => logExchange(gateway, reply.request, res.statusCode));
-  void pumpStream(res, result, codec.openStream(result.target.model), exchange, () => {
-    reply.raw.off('close', onClose);
+  pumpStream(res, result, codec.openStream(result.target.model), exchange, () => {
     // Only complete streams say how long this target takes (selection_policy: fastest).
     if (!exchange.streamError) {
-      gateway.routing.preferences.latency.observeTotal(result.target.key, performance.now() - started);
+      gateway.routing.preferences.latency.observeTotal(result.target.statsKey, performance.now() - started);
     }
     gateway.metrics
-      .forTarget(result.target.key)
+      .forTarget(result.target.statsKey)
       .observeLatency(exchange.streamError ? 'stream_error' : 'ok', (performance.now() - started) / 1000);
+  }).catch((error: unknown) => {
+    // Never an unhandled rejection: the stream is already ended by pumpStream's finally.
+    gateway.logger.error({ err: error, reqId: exchange.requestId }, 'stream relay failed');
   });
   return reply;
 }
 
-function recordAttempt(gateway: Gateway, key: string, outcome: string, durationMs: number, stream: boolean): void {
+function recordAttempt(
+  gateway: Gateway,
+  key: string,
+  outcome: string,
+  durationMs: number,
+  stream: boolean,
+  op: Operation,
+): void {
   const metrics = gateway.metrics.forTarget(key);
   metrics.countAttempt(outcome);
-  if (outcome === 'ok') {
+  // Only chat answers say how fast a target is (selection_policy: fastest); a token count does not.
+  if (outcome === 'ok' && op === 'chat') {
     // A stream's attempt ends at its first chunk; a JSON answer's when it is complete.
     const latency = gateway.routing.preferences.latency;
     if (stream) latency.observeFirstToken(key, durationMs);
@@ -164,7 +174,13 @@ async function pumpStream(
   // True once the upstream side is over (complete, or failed); false when the client left first.
   let upstreamDone = false;
   try {
-    if (!(await write(res, relay.push(upstream.first)))) return;
+    const first = translate(relay, upstream.first);
+    if (first === null) {
+      upstreamDone = true;
+      await write(res, relay.fail(UNREADABLE_STREAM));
+      return;
+    }
+    if (!(await write(res, first))) return;
     // Noted at once: a client that stops at an upstream error event may leave before the stream ends.
     exchange.streamError ??= relay.error;
     for (;;) {
@@ -182,7 +198,12 @@ async function pumpStream(
         await write(res, relay.end());
         return;
       }
-      const out = relay.push(next.value);
+      const out = translate(relay, next.value);
+      if (out === null) {
+        upstreamDone = true;
+        await write(res, relay.fail(UNREADABLE_STREAM));
+        return;
+      }
       exchange.streamError ??= relay.error;
       if (!(await write(res, out))) return;
     }
@@ -196,6 +217,17 @@ async function pumpStream(
     }
     if (!res.destroyed) res.end();
     onEnd();
+  }
+}
+
+const UNREADABLE_STREAM = 'upstream sent a stream the gateway could not read';
+
+/** The relay's bytes for an upstream chunk; null when the chunk cannot be read (oversized event…). */
+function translate(relay: StreamRelay, chunk: Buffer): Buffer | null {
+  try {
+    return relay.push(chunk);
+  } catch {
+    return null;
   }
 }
 

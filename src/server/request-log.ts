@@ -11,6 +11,8 @@ export function logExchange(gateway: Gateway, request: FastifyRequest, status: n
   exchange.logged = true;
   const latencyMs = performance.now() - exchange.startedAt;
   const { decision, served, usage } = exchange;
+  // Metric labels use the target's stats key: `*` for a model the config does not list.
+  const modelLabel = served ? served.statsKey.slice(served.provider.length + 1) : '';
   exchange.span?.setAttributes({
     'switchyard.decided_by': decision?.decidedBy ?? 'none',
     'switchyard.provider': served?.provider ?? '',
@@ -26,17 +28,17 @@ export function logExchange(gateway: Gateway, request: FastifyRequest, status: n
     gateway.metrics.countRequest({
       endpoint: exchange.endpoint,
       provider: served?.provider ?? '',
-      model: served?.model ?? '',
+      model: modelLabel,
       decided_by: decision?.decidedBy ?? 'none',
       status: String(status),
     });
     if (served && usage) {
       gateway.metrics.tokens.inc(
-        { provider: served.provider, model: served.model, kind: 'prompt' },
+        { provider: served.provider, model: modelLabel, kind: 'prompt' },
         usage.promptTokens,
       );
       gateway.metrics.tokens.inc(
-        { provider: served.provider, model: served.model, kind: 'completion' },
+        { provider: served.provider, model: modelLabel, kind: 'completion' },
         usage.completionTokens,
       );
     }

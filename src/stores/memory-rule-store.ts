@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { RuleSpec } from '../routing/rules/schema.ts';
 import {
   DuplicateRuleError,
+  RuleNotFoundError,
   type RuleChangeListener,
   type RuleStore,
   type RuleStoreStatus,
@@ -26,8 +27,12 @@ export class MemoryRuleStore implements RuleStore {
   }
 
   #sorted(tenantId: string): StoredRule[] {
-    return [...this.#tenant(tenantId).values()].sort(
-      (a, b) => a.priority - b.priority || (this.#order.get(a.id) ?? 0) - (this.#order.get(b.id) ?? 0),
+    // Reads never create a tenant: unknown tenants cost no memory.
+    const rules = this.#byTenant.get(tenantId);
+    if (!rules) return [];
+    const order = (rule: StoredRule) => this.#order.get(`${tenantId}\u0000${rule.id}`) ?? 0;
+    return [...rules.values()].sort(
+      (a, b) => a.priority - b.priority || order(a) - order(b),
     );
   }
 
@@ -44,7 +49,7 @@ export class MemoryRuleStore implements RuleStore {
   }
 
   async get(tenantId: string, id: string): Promise<StoredRule | undefined> {
-    return this.#tenant(tenantId).get(id);
+    return this.#byTenant.get(tenantId)?.get(id);
   }
 
   #insert(tenantId: string, rule: RuleSpec): StoredRule {
@@ -55,7 +60,7 @@ export class MemoryRuleStore implements RuleStore {
     if (existing.some((r) => r.name === rule.name)) throw new DuplicateRuleError('name');
     const stored: StoredRule = { ...rule, id, tenant_id: tenantId, version: 1, created_at: now, updated_at: now };
     this.#tenant(tenantId).set(id, stored);
-    this.#order.set(id, ++this.#sequence);
+    this.#order.set(`${tenantId}\u0000${id}`, ++this.#sequence);
     return stored;
   }
 
@@ -67,7 +72,7 @@ export class MemoryRuleStore implements RuleStore {
 
   async update(tenantId: string, id: string, rule: RuleSpec, expectedVersion: number): Promise<StoredRule> {
     const current = this.#tenant(tenantId).get(id);
-    if (!current) throw new Error(`rule ${id} not found`);
+    if (!current) throw new RuleNotFoundError(id);
     if (current.version !== expectedVersion) throw new VersionConflictError(id, current.version);
     if ([...this.#tenant(tenantId).values()].some((r) => r.id !== id && r.name === rule.name)) {
       throw new DuplicateRuleError('name');

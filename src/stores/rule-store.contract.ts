@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import type { RuleSpec } from '../routing/rules/schema.ts';
-import { DuplicateRuleError, type RuleStore, VersionConflictError } from './rule-store.ts';
+import { DuplicateRuleError, RuleNotFoundError, type RuleStore, VersionConflictError } from './rule-store.ts';
 
 /**
  * What every RuleStore does, whatever keeps the rules (DESIGN §5: each store passes the same
@@ -95,7 +95,7 @@ export function ruleStoreContract(store: () => RuleStore): void {
     });
 
     it('refuses to update a rule that does not exist', async () => {
-      await expect(store().update(tenant(), 'nope', rule({ name: 'x' }), 1)).rejects.toThrow(/not found/);
+      await expect(store().update(tenant(), 'nope', rule({ name: 'x' }), 1)).rejects.toBeInstanceOf(RuleNotFoundError);
     });
 
     it('deletes a rule once', async () => {
@@ -127,7 +127,7 @@ export function ruleStoreContract(store: () => RuleStore): void {
       expect(await store().listEnabled(b)).toEqual([]);
       expect(await store().get(b, ruleOfA.id)).toBeUndefined();
       expect(await store().delete(b, ruleOfA.id)).toBe(false);
-      await expect(store().update(b, ruleOfA.id, rule({ name: 'x' }), 1)).rejects.toThrow(/not found/);
+      await expect(store().update(b, ruleOfA.id, rule({ name: 'x' }), 1)).rejects.toBeInstanceOf(RuleNotFoundError);
       await store().replaceAll(b, []);
       // The same id and name are free in another tenant.
       const ruleOfB = await store().create(b, rule({ id: 'shared-id', name: 'shared-name', priority: 1 }));

@@ -22,7 +22,11 @@ export interface StoredRule extends RuleSpec {
 export type RuleChangeListener = (tenantId: string | null) => void;
 
 /** Whether the store can be read and its change feed is live; reported on /readyz and in metrics. */
-export type RuleStoreStatus = { ok: true } | { ok: false; error: string };
+/**
+ * `ok: false` with `feedOnly: true`: the database answers but the change feed is down, so reads
+ * still work (and the TTL safety net must keep reloading).
+ */
+export type RuleStoreStatus = { ok: true } | { ok: false; error: string; feedOnly?: boolean };
 
 export interface RuleStore {
   /** The tenant's enabled rules, by priority ascending (ties by creation). */
@@ -47,6 +51,14 @@ export class VersionConflictError extends Error {
   ) {
     super(`rule ${id} was changed by someone else (now at version ${currentVersion})`);
     this.name = 'VersionConflictError';
+  }
+}
+
+/** No rule with this id for the tenant. */
+export class RuleNotFoundError extends Error {
+  constructor(readonly id: string) {
+    super(`rule ${id} not found`);
+    this.name = 'RuleNotFoundError';
   }
 }
 

@@ -43,15 +43,20 @@ export interface SSEDecoder {
  * unterminated at end of input is still delivered, because some OpenAI-compatible servers end
  * with `data: [DONE]\n` and no blank line.
  */
+/** The most characters one pending line or event may hold (8 Mi). */
+const MAX_PENDING_CHARS = 8 * 1024 * 1024;
+
 export function createSSEDecoder(): SSEDecoder {
   let buffer = '';
   let event: string | null = null;
   let data: string[] = [];
+  let pendingData = 0;
 
   function dispatch(out: SSEMessage[]): void {
     if (data.length > 0) out.push({ event, data: data.join('\n') });
     event = null;
     data = [];
+    pendingData = 0;
   }
 
   function line(text: string, out: SSEMessage[]): void {
@@ -65,13 +70,21 @@ export function createSSEDecoder(): SSEDecoder {
     let value = colon === -1 ? '' : text.slice(colon + 1);
     if (value.startsWith(' ')) value = value.slice(1);
     if (field === 'event') event = value;
-    else if (field === 'data') data.push(value);
+    else if (field === 'data') {
+      data.push(value);
+      pendingData += value.length;
+    }
     // `id` and `retry` do not matter to a proxy that never reconnects.
   }
 
   return {
     push(text) {
       buffer += text;
+      // An upstream that never ends a line (or an event) must not grow the gateway's memory
+      // without bound: past this size the stream is treated as broken.
+      if (buffer.length > MAX_PENDING_CHARS || pendingData > MAX_PENDING_CHARS) {
+        throw new Error('upstream SSE event exceeds the size limit');
+      }
       const out: SSEMessage[] = [];
       let start = 0;
       for (let i = 0; i < buffer.length; i++) {

@@ -215,6 +215,7 @@ describe('4. the policy', () => {
     expect(first).toMatchObject({ decidedBy: 'rule', target: 'claude/claude-sonnet-4', policy: 'team-policy@3' });
     expect(policies.requests[0]?.headers.authorization).toBe('Bearer policy-token-xyz');
     expect(policies.requests[0]?.query.get('revision')).toBe('3');
+    expect(policies.requests[0]?.query.get('tenant')).toBe('acme');
     expect(claude.requests[0]?.body).not.toHaveProperty('policy_id');
 
     await chat(KEYS.acmeEng, { policy_id: 'team-policy', revision: 2 });

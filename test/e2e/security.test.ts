@@ -18,6 +18,7 @@ version: 1
 providers:
   - {name: up, kind: openai-compatible, base_url: "${upstream.url}", models: [m1]}
   - {name: hidden, kind: openai-compatible, base_url: "${elsewhere.url}", models: [h1]}
+  - {name: open, kind: openai-compatible, base_url: "${upstream.url}"}
 identity: {api_keys: [{key: "$KEY", tenant: acme}]}
 routing:
   default: up/m1
@@ -49,6 +50,10 @@ describe('metrics labels', () => {
     await send({ model: `${marker}-model` });
     await send({ model: 'm1', metadata: { route: marker } }, { 'x-session-id': marker, 'x-use-case': marker });
     await send({ model: 'm1', policy_id: marker });
+    // A provider that lists no models serves any name: its series are labelled model="*".
+    const served = await send({ model: `open/${marker}-free` });
+    expect(served.status).toBe(200);
+    expect(served.headers.get('x-switchyard-model')).toBe(`${marker}-free`);
     const metrics = await (await fetch(`${gw.url}/metrics`)).text();
     expect(metrics).not.toContain(marker);
   });

@@ -89,7 +89,7 @@ export class PolicyCache {
       return fromEntry(entry, 'hit');
     }
     this.#events?.miss();
-    return this.#resolve(key, policyId, revision);
+    return this.#resolve(key, tenant, policyId, revision);
   }
 
   /** Drops one policy of a tenant, or all of its policies; fetches in progress for them are disowned. */
@@ -108,10 +108,10 @@ export class PolicyCache {
     this.#flights.clear();
   }
 
-  async #resolve(key: string, policyId: string, revision: number | undefined): Promise<PolicyLookup> {
+  async #resolve(key: string, tenant: string, policyId: string, revision: number | undefined): Promise<PolicyLookup> {
     for (;;) {
       const flight = this.#flights.get(key);
-      if (flight === undefined) return this.#answer(key, await this.#start(key, policyId, revision).done);
+      if (flight === undefined) return this.#answer(key, await this.#start(key, tenant, policyId, revision).done);
       if (covers(flight.asked, revision)) return this.#answer(key, await flight.done);
       // The fetch in progress asked for an older revision than this request needs. Racing it
       // could let the older answer overwrite the newer, so wait, then see what it brought back.
@@ -121,10 +121,10 @@ export class PolicyCache {
     }
   }
 
-  #start(key: string, policyId: string, revision: number | undefined): Flight {
+  #start(key: string, tenant: string, policyId: string, revision: number | undefined): Flight {
     const flight: Flight = {
       asked: revision,
-      done: this.#fetchAndStore(key, policyId, revision, () => this.#flights.get(key) === flight),
+      done: this.#fetchAndStore(key, tenant, policyId, revision, () => this.#flights.get(key) === flight),
     };
     this.#flights.set(key, flight);
     return flight;
@@ -132,13 +132,14 @@ export class PolicyCache {
 
   async #fetchAndStore(
     key: string,
+    tenant: string,
     policyId: string,
     revision: number | undefined,
     stillOwned: () => boolean,
   ): Promise<FetchOutcome> {
     let outcome: FetchOutcome;
     try {
-      outcome = await fetchPolicy(this.#config, policyId, revision);
+      outcome = await fetchPolicy(this.#config, policyId, revision, undefined, tenant);
     } catch {
       // fetchPolicy does not throw; should it ever, a rejected flight would fail every waiter.
       outcome = { kind: 'error', reason: 'policy provider fetch failed unexpectedly' };

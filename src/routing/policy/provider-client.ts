@@ -19,12 +19,13 @@ export async function fetchPolicy(
   policyId: string,
   revision: number | undefined,
   signal?: AbortSignal,
+  tenant?: string,
 ): Promise<FetchOutcome> {
   // One deadline for headers and body together: a provider that trickles bytes is as bad as a mute one.
   const deadline = AbortSignal.timeout(config.timeout_ms);
   const combined = signal ? AbortSignal.any([signal, deadline]) : deadline;
   try {
-    const response = await request(policyUrl(config.url, policyId, revision), {
+    const response = await request(policyUrl(config.url, policyId, revision, tenant), {
       method: 'GET',
       headers: requestHeaders(config.headers),
       signal: combined,
@@ -39,13 +40,15 @@ export async function fetchPolicy(
  * The URL comes from config only; the policy id and revision (which come from requests) are only
  * ever query values, so no request can point the gateway at another host or path.
  */
-export function policyUrl(base: string, policyId: string, revision: number | undefined): URL {
+export function policyUrl(base: string, policyId: string, revision: number | undefined, tenant?: string): URL {
   const url = new URL(base);
   url.hash = '';
   // `set`, not `append`: a configured `policy_id` in the url must not shadow the one asked for.
   url.searchParams.set('policy_id', policyId);
   if (revision === undefined) url.searchParams.delete('revision');
   else url.searchParams.set('revision', String(revision));
+  // The tenant lets the provider scope policy ids: one tenant cannot name another's policy.
+  if (tenant !== undefined) url.searchParams.set('tenant', tenant);
   return url;
 }
 

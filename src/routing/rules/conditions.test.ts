@@ -396,6 +396,10 @@ const REFUSALS: Refusal[] = [
     message: 'pattern "(x+x+)+y" is vulnerable to catastrophic backtracking',
   },
   {
+    condition: { field: 'request.header.Authorization', operator: 'exists' },
+    message: 'the authorization header carries credentials and cannot be read by rules',
+  },
+  {
     condition: { field: 'request.model', operator: 'matches', value: '.*x.*y.*z' },
     message: 'pattern ".*x.*y.*z" is vulnerable to catastrophic backtracking (4th degree polynomial)',
   },

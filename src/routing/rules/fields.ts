@@ -75,10 +75,22 @@ export function resolveField(name: string): FieldResolution {
   return { problem: `unknown field ${JSON.stringify(name)}; expected one of ${FIELD_NAMES.join(', ')}` };
 }
 
+const CREDENTIAL_HEADERS: ReadonlySet<string> = new Set([
+  'authorization',
+  'proxy-authorization',
+  'x-api-key',
+  'api-key',
+  'cookie',
+]);
+
 function resolveHeader(rawName: string): FieldResolution {
   const headerName = rawName.toLowerCase();
   if (!HEADER_NAME.test(headerName)) {
     return { problem: `${JSON.stringify(rawName)} is not a valid header name` };
+  }
+  // A condition's actual value appears in explain output and debug logs: credentials must not.
+  if (CREDENTIAL_HEADERS.has(headerName)) {
+    return { problem: `the ${headerName} header carries credentials and cannot be read by rules; use user.* or tenant.id` };
   }
   return {
     field: {

@@ -1,7 +1,8 @@
 import type { Snapshot } from '../../config/snapshot.ts';
 import { errors } from '../../errors.ts';
 import type { HeaderBag } from '../request-facts.ts';
-import { providerModel, resolveTargetRef } from '../target-ref.ts';
+import { resolveTargetRef } from '../target-ref.ts';
+import { chooseModel } from './rule-targets.ts';
 import type { Target } from '../target.ts';
 
 /**
@@ -21,10 +22,9 @@ export function directBackendTarget(snapshot: Snapshot, headers: HeaderBag, requ
     throw errors.invalidRequest(`${header}: backend ${JSON.stringify(value.slice(0, 100))} is not allowed`, 'direct_backend_not_allowed');
   }
   const runtime = snapshot.providers.get(provider);
+  // `provider` alone: the model the client asked for (alias, name or provider/model) on that provider.
   const target =
-    slash !== -1
-      ? resolveTargetRef(value, snapshot.providers)
-      : runtime && ((requested !== undefined && providerModel(runtime, requested)) || resolveTargetRef(provider, snapshot.providers));
+    slash !== -1 ? resolveTargetRef(value, snapshot.providers) : runtime && chooseModel(runtime, undefined, requested, snapshot);
   if (!target) {
     throw errors.invalidRequest(`${header}: backend ${JSON.stringify(value.slice(0, 100))} serves no such model`, 'direct_backend_unknown');
   }

@@ -22,7 +22,8 @@ export function targetsForAction(action: RouteAction, ruleName: string, requeste
   return targets;
 }
 
-function chooseModel(provider: ProviderRuntime, actionModel: string | undefined, requested: string | undefined, snapshot: Snapshot): Target | undefined {
+/** The target on `provider`: the given model, else the requested one if it serves it, else its first. */
+export function chooseModel(provider: ProviderRuntime, actionModel: string | undefined, requested: string | undefined, snapshot: Snapshot): Target | undefined {
   if (actionModel !== undefined) return providerModel(provider, actionModel);
   if (requested !== undefined) {
     // The requested name may be an alias or a bare model: use the target it has on this provider.

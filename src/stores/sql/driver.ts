@@ -1,3 +1,4 @@
+import { DuplicateRuleError, RuleNotFoundError, VersionConflictError } from '../rule-store.ts';
 /**
  * The little the SQL rule store needs from a database: parameterised queries, transactions and a
  * change feed. PostgreSQL (`pg`) and PGlite each implement it, so the store's SQL is written once.
@@ -36,6 +37,10 @@ export interface SqlDriver extends SqlQueryable {
  */
 export function isConnectionError(error: unknown): boolean {
   if (!(error instanceof Error)) return false;
+  // The store's own outcomes are answers from a working database, not outages.
+  if (error instanceof RuleNotFoundError || error instanceof VersionConflictError || error instanceof DuplicateRuleError) {
+    return false;
+  }
   const code = (error as { code?: unknown }).code;
   if (typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code)) {
     return code.startsWith('08') || code.startsWith('53') || code.startsWith('57P');

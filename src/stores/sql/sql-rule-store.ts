@@ -9,6 +9,7 @@ import {
   RuleStoreUnavailableError,
   type StoredRule,
   VersionConflictError,
+  RuleNotFoundError,
 } from '../rule-store.ts';
 import { isConnectionError, type Row, type SqlDriver, type SqlQueryable } from './driver.ts';
 import { migrate, quoteIdentifier } from './migrations.ts';
@@ -183,8 +184,8 @@ export class SqlRuleStore implements RuleStore {
     if (!this.#ready) {
       return { ok: false, error: this.#dbError ? `cannot connect: ${this.#dbError}` : 'starting' };
     }
-    const error = this.#dbError ?? this.#feedError;
-    return error === undefined ? { ok: true } : { ok: false, error };
+    if (this.#dbError !== undefined) return { ok: false, error: this.#dbError };
+    return this.#feedError === undefined ? { ok: true } : { ok: false, error: this.#feedError, feedOnly: true };
   }
 
   /** Runs one operation, translating outages and constraint violations into the store's errors. */
@@ -256,7 +257,7 @@ export class SqlRuleStore implements RuleStore {
       ]);
       if (row) return { result: toStoredRule(row), changed: true };
       const [current] = await tx.query<{ version: number | string }>(this.#sql.version, [tenantId, id]);
-      if (!current) throw new Error(`rule ${id} not found`);
+      if (!current) throw new RuleNotFoundError(id);
       throw new VersionConflictError(id, Number(current.version));
     });
   }
