@@ -1,11 +1,11 @@
-import { startPolicyServer } from './policy-server.ts';
-import { fullPolicyDocument } from './switchyard-config.ts';
 import { mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { spawnServer } from './children.ts';
 import type { StartedScenario } from './phases.ts';
+import { startPolicyServer } from './policy-server.ts';
 import type { Scenario, ScenarioEnv } from './scenarios.ts';
+import { fullPolicyDocument } from './switchyard-config.ts';
 
 /** The upstream and the targets, started once and shared by every run of the benchmark or soak. */
 export const BENCH_DIR = dirname(fileURLToPath(import.meta.url));
@@ -24,7 +24,13 @@ export async function startEnvironment(
     printsUrl: true,
   });
   const policy = await startPolicyServer(fullPolicyDocument());
-  const env: ScenarioEnv = { repoRoot: REPO_ROOT, tmpDir: TMP_DIR, upstreamUrl: url!, upstream: child, policyUrl: policy.url };
+  const env: ScenarioEnv = {
+    repoRoot: REPO_ROOT,
+    tmpDir: TMP_DIR,
+    upstreamUrl: url!,
+    upstream: child,
+    policyUrl: policy.url,
+  };
   const started: StartedScenario[] = [];
   // One at a time: start-up (tsx compiling the gateway) is CPU-heavy on a small machine.
   for (const scenario of scenarios) started.push({ scenario, target: await scenario.start(env) });

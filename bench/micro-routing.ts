@@ -37,10 +37,16 @@ function measure(fn: () => unknown, iterations: number): { p50: number; p99: num
     samples[i] = Number(process.hrtime.bigint() - start) / 1000;
   }
   samples.sort();
-  return { p50: samples[Math.floor(iterations * 0.5)] as number, p99: samples[Math.floor(iterations * 0.99)] as number };
+  return {
+    p50: samples[Math.floor(iterations * 0.5)] as number,
+    p99: samples[Math.floor(iterations * 0.99)] as number,
+  };
 }
 
-async function measureAsync(fn: () => Promise<unknown>, iterations: number): Promise<{ p50: number; p99: number }> {
+async function measureAsync(
+  fn: () => Promise<unknown>,
+  iterations: number,
+): Promise<{ p50: number; p99: number }> {
   for (let i = 0; i < Math.min(iterations, 2000); i++) await fn();
   const samples = new Float64Array(iterations);
   for (let i = 0; i < iterations; i++) {
@@ -49,7 +55,10 @@ async function measureAsync(fn: () => Promise<unknown>, iterations: number): Pro
     samples[i] = Number(process.hrtime.bigint() - start) / 1000;
   }
   samples.sort();
-  return { p50: samples[Math.floor(iterations * 0.5)] as number, p99: samples[Math.floor(iterations * 0.99)] as number };
+  return {
+    p50: samples[Math.floor(iterations * 0.5)] as number,
+    p99: samples[Math.floor(iterations * 0.99)] as number,
+  };
 }
 
 function snapshotWithRules(count: number, sensitivityRule: boolean): Snapshot {
@@ -73,8 +82,18 @@ function snapshotWithRules(count: number, sensitivityRule: boolean): Snapshot {
   const text = JSON.stringify({
     version: 1,
     providers: [
-      { name: 'a', kind: 'openai-compatible', base_url: 'http://127.0.0.1:9/v1', models: ['gpt-4o-mini', 'gpt-4o'] },
-      { name: 'b', kind: 'openai-compatible', base_url: 'http://127.0.0.1:9/v1', models: ['gpt-4o-mini', 'gpt-4o'] },
+      {
+        name: 'a',
+        kind: 'openai-compatible',
+        base_url: 'http://127.0.0.1:9/v1',
+        models: ['gpt-4o-mini', 'gpt-4o'],
+      },
+      {
+        name: 'b',
+        kind: 'openai-compatible',
+        base_url: 'http://127.0.0.1:9/v1',
+        models: ['gpt-4o-mini', 'gpt-4o'],
+      },
     ],
     routing: { rules },
   });
@@ -82,7 +101,10 @@ function snapshotWithRules(count: number, sensitivityRule: boolean): Snapshot {
 }
 
 const services: RoutingServices = {
-  tenantRules: async (snapshot) => ({ enforced: snapshot.routing.enforcedRules, normal: snapshot.routing.staticRules }),
+  tenantRules: async (snapshot) => ({
+    enforced: snapshot.routing.enforcedRules,
+    normal: snapshot.routing.staticRules,
+  }),
   resolvePolicy: async () => null,
   choosePreference: async () => null,
   sessions: null,
@@ -98,7 +120,19 @@ function decideOnce(snapshot: Snapshot, content: string) {
     useCaseHeader: 'x-use-case',
   });
   return decide(
-    { snapshot, facts, headers: {}, body, fields: { policyId: undefined, revision: undefined, inlinePolicy: undefined, inlinePreferences: undefined }, explain: false },
+    {
+      snapshot,
+      facts,
+      headers: {},
+      body,
+      fields: {
+        policyId: undefined,
+        revision: undefined,
+        inlinePolicy: undefined,
+        inlinePreferences: undefined,
+      },
+      explain: false,
+    },
     services,
   );
 }
@@ -130,7 +164,12 @@ export async function runRoutingMicro(quick = false): Promise<MicroResult[]> {
   push('decision, 100 KB prompt, no rule reads sensitivity', 'same with a 2-byte prompt', big, small);
   const withSensitive = snapshotWithRules(10, true);
   const scanned = await measureAsync(() => decideOnce(withSensitive, large), Math.floor(n / 20));
-  push('decision, 100 KB prompt, a rule reads sensitivity', 'same with a 2-byte prompt, no such rule', scanned, small);
+  push(
+    'decision, 100 KB prompt, a rule reads sensitivity',
+    'same with a 2-byte prompt, no such rule',
+    scanned,
+    small,
+  );
 
   for (const size of [1_000, 100_000]) {
     const text = prompt(size);
@@ -168,7 +207,11 @@ export function microTable(results: readonly MicroResult[]): string {
     (r) =>
       `| ${r.name} | ${r.p50us.toFixed(2)} | ${r.p99us.toFixed(2)} | ${r.baseline} | ${r.baselineP50us.toFixed(2)} | ${r.ratio.toFixed(2)}× |`,
   );
-  return ['| measure | p50 µs | p99 µs | baseline | baseline p50 µs | ratio (p50) |', '|---|---:|---:|---|---:|---:|', ...rows].join('\n');
+  return [
+    '| measure | p50 µs | p99 µs | baseline | baseline p50 µs | ratio (p50) |',
+    '|---|---:|---:|---|---:|---:|',
+    ...rows,
+  ].join('\n');
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

@@ -2,7 +2,13 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Child, spawnServer } from './children.ts';
 import { freePort, waitForReady } from './net.ts';
-import { type ConfigContext, FULL_API_KEY, FULL_POLICY_ID, fullConfig, plainConfig } from './switchyard-config.ts';
+import {
+  type ConfigContext,
+  FULL_API_KEY,
+  FULL_POLICY_ID,
+  fullConfig,
+  plainConfig,
+} from './switchyard-config.ts';
 
 /**
  * The targets under test. `direct` and `floor` are the baselines every other scenario is compared
@@ -97,7 +103,10 @@ function switchyardScenario(def: SwitchyardScenarioDef): Scenario {
       const port = await freePort();
       const configPath = join(env.tmpDir, `switchyard-${def.name}.yaml`);
       const logFile = join(env.tmpDir, `switchyard-${def.name}.log`);
-      writeFileSync(configPath, def.config({ upstreamUrl: env.upstreamUrl, policyUrl: env.policyUrl, port, logFile }));
+      writeFileSync(
+        configPath,
+        def.config({ upstreamUrl: env.upstreamUrl, policyUrl: env.policyUrl, port, logFile }),
+      );
       const { child } = await spawnServer({
         name: `switchyard-${def.name}`,
         // The build (`npm run build`, done by bench/run.ts first), as it runs in production.

@@ -31,7 +31,10 @@ export async function rulesCommand(args: string[]): Promise<number> {
   const headers = { authorization: `Bearer ${adminKey}` };
 
   if (action === 'export') {
-    const response = await fetch(`${base}/rules.export?format=${values.format === 'json' ? 'json' : 'yaml'}`, { headers });
+    const response = await fetch(
+      `${base}/rules.export?format=${values.format === 'json' ? 'json' : 'yaml'}`,
+      { headers },
+    );
     const text = await response.text();
     if (!response.ok) return fail(response.status, text);
     process.stdout.write(values.format === 'json' ? `${JSON.stringify(JSON.parse(text), null, 2)}\n` : text);
@@ -45,7 +48,11 @@ export async function rulesCommand(args: string[]): Promise<number> {
   }
   const body = await readFile(file, 'utf8');
   const contentType = /\.json$/i.test(file) ? 'application/json' : 'application/yaml';
-  const response = await fetch(`${base}/rules.import`, { method: 'POST', headers: { ...headers, 'content-type': contentType }, body });
+  const response = await fetch(`${base}/rules.import`, {
+    method: 'POST',
+    headers: { ...headers, 'content-type': contentType },
+    body,
+  });
   const text = await response.text();
   if (!response.ok) return fail(response.status, text);
   const result = JSON.parse(text) as { imported: number };

@@ -2,8 +2,8 @@
 import cluster from 'node:cluster';
 import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
-import { ConfigError, formatIssue, loadConfigFile } from './config/load.ts';
 import { RULES_USAGE } from './cli-rules.ts';
+import { ConfigError, formatIssue, loadConfigFile } from './config/load.ts';
 import { startGateway } from './server/start.ts';
 
 const USAGE = `Usage:
@@ -139,13 +139,22 @@ async function explain(args: string[]): Promise<number> {
   const { explainRequest } = await import('./server/explain.ts');
   const { createLogger } = await import('./observability/logger.ts');
   const request = JSON.parse(await readFile(requestFile, 'utf8')) as unknown;
-  const headers = Object.fromEntries((values.header ?? []).map((h) => [h.slice(0, h.indexOf('=')), h.slice(h.indexOf('=') + 1)]));
+  const headers = Object.fromEntries(
+    (values.header ?? []).map((h) => [h.slice(0, h.indexOf('=')), h.slice(h.indexOf('=') + 1)]),
+  );
   const identity = values.tenant
     ? { tenant: values.tenant, user: { id: values.user, role: values.role, department: values.department } }
     : undefined;
-  const gateway = await Gateway.create({ configPath: values.config, logger: createLogger({ level: 'silent' }) });
+  const gateway = await Gateway.create({
+    configPath: values.config,
+    logger: createLogger({ level: 'silent' }),
+  });
   try {
-    const explanation = await explainRequest(gateway, { request, headers, ...(identity ? { identity } : {}) });
+    const explanation = await explainRequest(gateway, {
+      request,
+      headers,
+      ...(identity ? { identity } : {}),
+    });
     process.stdout.write(`${JSON.stringify(explanation, null, 2)}\n`);
     return explanation.error ? 1 : 0;
   } finally {

@@ -103,12 +103,27 @@ export const errors = {
       connection: 'close',
     }),
   storeUnavailable: () =>
-    new GatewayError(503, 'service_unavailable', 'rule_store_unavailable', 'The rule store is unreachable and no rules are cached'),
+    new GatewayError(
+      503,
+      'service_unavailable',
+      'rule_store_unavailable',
+      'The rule store is unreachable and no rules are cached',
+    ),
   rejectedByRule: (message: string) => new GatewayError(403, 'permission_error', 'rejected_by_rule', message),
   policyUnavailable: (policyId: string) =>
-    new GatewayError(503, 'service_unavailable', 'policy_unavailable', `Policy ${JSON.stringify(policyId)} could not be loaded`),
+    new GatewayError(
+      503,
+      'service_unavailable',
+      'policy_unavailable',
+      `Policy ${JSON.stringify(policyId)} could not be loaded`,
+    ),
   policyNotFound: (policyId: string) =>
-    new GatewayError(404, 'not_found_error', 'policy_not_found', `Policy ${JSON.stringify(policyId)} does not exist`),
+    new GatewayError(
+      404,
+      'not_found_error',
+      'policy_not_found',
+      `Policy ${JSON.stringify(policyId)} does not exist`,
+    ),
   conflict: (message: string) => new GatewayError(409, 'invalid_request_error', 'conflict', message),
   untranslatable: (message: string, code: string) =>
     new GatewayError(400, 'invalid_request_error', code, message),
@@ -128,7 +143,9 @@ export const errors = {
     return error;
   },
   overloaded: () =>
-    new GatewayError(503, 'service_unavailable', 'overloaded', 'The gateway is at capacity; retry shortly', { 'retry-after': '1' }),
+    new GatewayError(503, 'service_unavailable', 'overloaded', 'The gateway is at capacity; retry shortly', {
+      'retry-after': '1',
+    }),
   internal: () => new GatewayError(500, 'api_error', 'internal_error', 'Internal gateway error'),
 } as const;
 
@@ -193,9 +210,19 @@ export const mcpErrors = {
   invalidParams: (message: string, id: JsonRpcId | null) =>
     new JsonRpcError(400, -32602, 'invalid_params', `Invalid params: ${message}`, id),
   toolDenied: (server: string, tool: string) =>
-    new JsonRpcError(403, -32010, 'denied_by_policy', `Tool ${quoted(tool)} on MCP server "${server}" is not allowed for this caller`),
+    new JsonRpcError(
+      403,
+      -32010,
+      'denied_by_policy',
+      `Tool ${quoted(tool)} on MCP server "${server}" is not allowed for this caller`,
+    ),
   serverDenied: (server: string) =>
-    new JsonRpcError(403, -32010, 'denied_by_policy', `MCP server "${server}" is not allowed for this caller`),
+    new JsonRpcError(
+      403,
+      -32010,
+      'denied_by_policy',
+      `MCP server "${server}" is not allowed for this caller`,
+    ),
   rateLimited: (tool: string, retryAfterSeconds: number) =>
     new JsonRpcError(
       429,

@@ -9,8 +9,8 @@ import {
 import type { Snapshot } from './config/snapshot.ts';
 import { PoolRegistry } from './forward/pools.ts';
 import { TargetHealth } from './forward/target-health.ts';
-import { createLogger, type Logger } from './observability/logger.ts';
 import { McpState } from './mcp/mcp-state.ts';
+import { createLogger, type Logger } from './observability/logger.ts';
 import { Metrics } from './observability/metrics.ts';
 import { createTracer, type RequestTracer } from './observability/tracing.ts';
 import { RoutingState } from './routing/routing-services.ts';
@@ -117,7 +117,9 @@ export class Gateway {
     const grace = this.#snapshot.config.server.request_timeout_ms;
     setTimeout(() => {
       const mcpPools = [...this.#snapshot.mcp.servers.values()].map((s) => s.pool);
-      void this.pools.retainOnly(new Set([...this.#snapshot.providers.values()].map((p) => p.pool).concat(mcpPools)));
+      void this.pools.retainOnly(
+        new Set([...this.#snapshot.providers.values()].map((p) => p.pool).concat(mcpPools)),
+      );
     }, grace).unref();
   }
 

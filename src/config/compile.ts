@@ -1,11 +1,11 @@
 import type { PoolRegistry } from '../forward/pools.ts';
-import { PROFILES } from '../providers/profiles.ts';
-import { createAuthenticator } from '../identity/authenticate.ts';
 import { compileAdminKeys } from '../identity/admin-keys.ts';
+import { createAuthenticator } from '../identity/authenticate.ts';
 import { compileMcp } from '../mcp/compile.ts';
+import { PROFILES } from '../providers/profiles.ts';
 import { compileRouting } from '../routing/compile-routing.ts';
-import { resolveTargetRef } from '../routing/target-ref.ts';
 import { makeTarget, type Target } from '../routing/target.ts';
+import { resolveTargetRef } from '../routing/target-ref.ts';
 import { ConfigError, type ConfigIssue, type LoadedConfig } from './load.ts';
 import type { ProviderConfig } from './schema.ts';
 import type { ProviderRuntime, Snapshot } from './snapshot.ts';

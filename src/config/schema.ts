@@ -179,7 +179,10 @@ export const sessionAffinitySchema = z
   });
 
 export const inlinePolicySchema = z.strictObject({
-  enabled: z.boolean().default(false).describe('allow routing_policy / routing_preferences in request bodies'),
+  enabled: z
+    .boolean()
+    .default(false)
+    .describe('allow routing_policy / routing_preferences in request bodies'),
   max_bytes: z.int().min(256).default(16_384),
 });
 
@@ -189,7 +192,9 @@ export const routingSchema = z.strictObject({
   rules: z.array(ruleSpecSchema).default([]).describe('static rules; enforce: true ones come first of all'),
   routing_preferences: z.array(preferenceRouteSchema).default([]),
   direct_backend: directBackendSchema.prefault({}),
-  session_affinity: sessionAffinitySchema.optional().describe('pin a conversation to its first model; off when absent'),
+  session_affinity: sessionAffinitySchema
+    .optional()
+    .describe('pin a conversation to its first model; off when absent'),
   inline_policy: inlinePolicySchema.prefault({}),
   policy_provider: policyProviderSchema.optional(),
   router: routerSchema.optional().describe('the router model of preference routes; none when absent'),
@@ -217,7 +222,7 @@ export const rulesStoreSchema = z
       .regex(/^[a-z_][a-z0-9_]{0,47}$/, 'must be a lower-case SQL identifier (max 48)')
       .default('switchyard')
       .describe('SQL schema holding the tables; notifications go to the channel <schema>_rules'),
-    cache_ttl_seconds: z.int().min(0).default(30).describe('safety-net TTL of a tenant\'s compiled rules'),
+    cache_ttl_seconds: z.int().min(0).default(30).describe("safety-net TTL of a tenant's compiled rules"),
   })
   .superRefine((store, ctx) => {
     if (store.kind === 'postgres' && !store.url) {
@@ -234,7 +239,12 @@ export const configSchema = z
     admin: z
       .strictObject({
         keys: z
-          .array(z.union([z.string().min(16), z.strictObject({ key: z.string().min(16), tenant: z.string().min(1).optional() })]))
+          .array(
+            z.union([
+              z.string().min(16),
+              z.strictObject({ key: z.string().min(16), tenant: z.string().min(1).optional() }),
+            ]),
+          )
           .default([])
           .describe('admin API keys ($ENV); an entry with a tenant may only touch that tenant'),
       })
@@ -248,7 +258,9 @@ export const configSchema = z
     routing: routingSchema.prefault({}),
     rules_store: rulesStoreSchema.prefault({}),
     mcp: mcpSchema.prefault({}).describe('settings shared by the MCP routes'),
-    mcp_servers: mcpServersSchema.describe('MCP tool servers, each proxied at /mcp/<name> with its policy chains'),
+    mcp_servers: mcpServersSchema.describe(
+      'MCP tool servers, each proxied at /mcp/<name> with its policy chains',
+    ),
   })
   .superRefine((config, ctx) => {
     const seen = new Set<string>();

@@ -1,6 +1,6 @@
 import type { Pool } from 'undici';
-import type { Authenticator } from '../identity/authenticate.ts';
 import type { AdminKeyTable } from '../identity/admin-keys.ts';
+import type { Authenticator } from '../identity/authenticate.ts';
 import type { McpRuntime } from '../mcp/compile.ts';
 import type { ProviderProfile } from '../providers/profiles.ts';
 import type { RoutingRuntime } from '../routing/routing-runtime.ts';

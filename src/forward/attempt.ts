@@ -1,9 +1,9 @@
 import { errors as undiciErrors } from 'undici';
-import type { UpstreamSignal } from './upstream-abort.ts';
 import type { ProviderRuntime } from '../config/snapshot.ts';
 import type { Operation } from '../providers/profiles.ts';
 import type { Target } from '../routing/target.ts';
 import { parseRetryAfter } from './target-health.ts';
+import type { UpstreamSignal } from './upstream-abort.ts';
 
 /**
  * One request to one target. Decides only what happened; whether to fall back is the chain's call,

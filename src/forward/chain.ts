@@ -1,5 +1,4 @@
 import type { ProviderRuntime, Snapshot } from '../config/snapshot.ts';
-import type { UpstreamSignal } from './upstream-abort.ts';
 import { errors, type GatewayError } from '../errors.ts';
 import type { Operation } from '../providers/profiles.ts';
 import type { Target } from '../routing/target.ts';
@@ -12,6 +11,7 @@ import {
   sendAttempt,
 } from './attempt.ts';
 import type { TargetHealth } from './target-health.ts';
+import type { UpstreamSignal } from './upstream-abort.ts';
 
 /**
  * The fallback chain: try each target in order until one answers. A target is skipped while its
@@ -124,11 +124,23 @@ export async function forwardWithFallback(req: ChainRequest): Promise<ChainResul
 
     if (result.ok) {
       req.health.success(target.statsKey);
-      record({ target: target.key, statsKey: target.statsKey, outcome: 'ok', status: result.status, durationMs });
+      record({
+        target: target.key,
+        statsKey: target.statsKey,
+        outcome: 'ok',
+        status: result.status,
+        durationMs,
+      });
       return { ...result, target, provider, attempts };
     }
 
-    record({ target: target.key, statsKey: target.statsKey, outcome: result.outcome, status: result.status, durationMs });
+    record({
+      target: target.key,
+      statsKey: target.statsKey,
+      outcome: result.outcome,
+      status: result.status,
+      durationMs,
+    });
     if (result.breakerFailure) req.health.failure(target.statsKey, breakerSettings);
     else req.health.release(target.statsKey);
     if (result.retryAfterMs !== undefined) req.health.coolDown(target.statsKey, result.retryAfterMs);

@@ -66,9 +66,15 @@ describe('runChain', () => {
     expect(await runChain(ctx(admin, limiter), echo, 'echo')).toBeNull();
     // Tools not listed under `tools` share one bucket, so invented names cannot mint fresh buckets;
     // a listed tool has its own.
-    expect((await runChain(ctx(analyst, limiter), chainForTool(server, 'add'), 'add'))?.outcome).toBe('rate_limited');
-    expect((await runChain(ctx(analyst, limiter), chainForTool(server, 'invented-1'), 'invented-1'))?.outcome).toBe('rate_limited');
-    expect(await runChain(ctx(admin, limiter), chainForTool(server, 'delete_record'), 'delete_record')).toBeNull();
+    expect((await runChain(ctx(analyst, limiter), chainForTool(server, 'add'), 'add'))?.outcome).toBe(
+      'rate_limited',
+    );
+    expect(
+      (await runChain(ctx(analyst, limiter), chainForTool(server, 'invented-1'), 'invented-1'))?.outcome,
+    ).toBe('rate_limited');
+    expect(
+      await runChain(ctx(admin, limiter), chainForTool(server, 'delete_record'), 'delete_record'),
+    ).toBeNull();
   });
 
   it('runs steps in order: a limit before a gate counts calls the gate refuses; a gate before it saves tokens', async () => {

@@ -176,7 +176,13 @@ export class Metrics {
   }
 
   /** `requests.inc(labels)` through the child cache. */
-  countRequest(labels: { endpoint: string; provider: string; model: string; decided_by: string; status: string }): void {
+  countRequest(labels: {
+    endpoint: string;
+    provider: string;
+    model: string;
+    decided_by: string;
+    status: string;
+  }): void {
     this.#requestChildren.get(labels).inc();
   }
 

@@ -1,7 +1,7 @@
 import type { Snapshot } from '../config/snapshot.ts';
 import { errors, GatewayError } from '../errors.ts';
 import type { SessionCache } from '../stores/session-cache.ts';
-import { type Decision, decision, type DecidedBy, type TraceStep } from './decision.ts';
+import { type DecidedBy, type Decision, decision, type TraceStep } from './decision.ts';
 import type { RequestFacts } from './facts.ts';
 import { decideByModel } from './model-step.ts';
 import type { CompiledPolicy, PreferenceRoute } from './policy/compile-policy.ts';
@@ -44,7 +44,11 @@ export interface RoutingServices {
   /** Resolves step 4's policy from its sources; null when none beyond stored + static rules. */
   resolvePolicy(input: DecideInput, trace: TraceStep[]): Promise<CompiledPolicy | null>;
   /** Picks a preference route with the router model; null when none fits or no router is set. */
-  choosePreference(input: DecideInput, routes: readonly PreferenceRoute[], trace: TraceStep[]): Promise<PreferenceChoice | null>;
+  choosePreference(
+    input: DecideInput,
+    routes: readonly PreferenceRoute[],
+    trace: TraceStep[],
+  ): Promise<PreferenceChoice | null>;
   sessions: SessionCache | null;
   /** A session store operation failed; affinity is skipped, the request goes on. */
   sessionStoreFailed(operation: 'get' | 'set', error: unknown): void;
@@ -70,21 +74,33 @@ export async function decide(input: DecideInput, services: RoutingServices): Pro
   }
 }
 
-async function decideSteps(input: DecideInput, services: RoutingServices, trace: TraceStep[]): Promise<RoutedDecision> {
+async function decideSteps(
+  input: DecideInput,
+  services: RoutingServices,
+  trace: TraceStep[],
+): Promise<RoutedDecision> {
   const { snapshot, facts } = input;
   const tenantRules = await services.tenantRules(snapshot, facts.tenantId);
   const key = sessionKey(snapshot, input.headers, facts.tenantId, input.body);
-  const done = (d: Decision, remember: boolean): RoutedDecision => ({ ...d, sessionKey: remember ? key : undefined });
+  const done = (d: Decision, remember: boolean): RoutedDecision => ({
+    ...d,
+    sessionKey: remember ? key : undefined,
+  });
 
   // 1. Enforced rules: the platform's first, then the tenant's.
   const enforced = tenantRules.enforced;
   const enforcedMatch = evaluateRules(enforced, input, trace, 'enforced_rules');
-  if (enforcedMatch) return done(ruleDecision(enforcedMatch, 'enforced_rule', input, trace, undefined), false);
+  if (enforcedMatch)
+    return done(ruleDecision(enforcedMatch, 'enforced_rule', input, trace, undefined), false);
 
   // 2. Direct-backend header.
   const direct = directBackendTarget(snapshot, input.headers, facts.model);
   if (direct) {
-    trace.push({ step: 'direct_backend', decided: true, reason: `header ${snapshot.routing.directBackend.header} names ${direct.key}` });
+    trace.push({
+      step: 'direct_backend',
+      decided: true,
+      reason: `header ${snapshot.routing.directBackend.header} names ${direct.key}`,
+    });
     return done(decision('direct_backend', [direct], trace), false);
   }
   trace.push({ step: 'direct_backend', decided: false, reason: 'header absent' });
@@ -100,7 +116,11 @@ async function decideSteps(input: DecideInput, services: RoutingServices, trace:
     }
     trace.push({ step: 'session', decided: false, reason: SESSION_MISS[pinned.kind] });
   } else {
-    trace.push({ step: 'session', decided: false, reason: snapshot.routing.affinity ? 'no session header' : 'affinity off' });
+    trace.push({
+      step: 'session',
+      decided: false,
+      reason: snapshot.routing.affinity ? 'no session header' : 'affinity off',
+    });
   }
 
   // 4. The policy.
@@ -112,14 +132,24 @@ async function decideSteps(input: DecideInput, services: RoutingServices, trace:
   const routes = policy ? policy.preferences : snapshot.routing.preferences;
   if (routes.length > 0) {
     const choice = await services.choosePreference(input, routes, trace);
-    if (choice) return done(decision('preference', choice.targets, trace, { route: choice.route.name, policy: policyRef(policy) }), true);
+    if (choice)
+      return done(
+        decision('preference', choice.targets, trace, {
+          route: choice.route.name,
+          policy: policyRef(policy),
+        }),
+        true,
+      );
   } else {
     trace.push({ step: 'preferences', decided: false, reason: 'no preference routes' });
   }
 
   if (policy?.defaultTargets) {
     trace.push({ step: 'policy_default', decided: true, reason: `default of policy ${policy.id}` });
-    return done(decision('policy_default', policy.defaultTargets, trace, { policy: policyRef(policy) }), true);
+    return done(
+      decision('policy_default', policy.defaultTargets, trace, { policy: policyRef(policy) }),
+      true,
+    );
   }
 
   // 5. The requested model, else the configured default.
@@ -132,7 +162,12 @@ const SESSION_MISS = {
   unavailable: 'session store unavailable; affinity skipped',
 } as const;
 
-function evaluateRules(list: RuleList, input: DecideInput, trace: TraceStep[], step: string): CompiledRule | undefined {
+function evaluateRules(
+  list: RuleList,
+  input: DecideInput,
+  trace: TraceStep[],
+  step: string,
+): CompiledRule | undefined {
   const { rules } = list;
   if (rules.length === 0) {
     trace.push({ step, decided: false, reason: 'no rules' });
@@ -158,7 +193,10 @@ function ruleDecision(
 ): Decision {
   if (rule.action.kind === 'reject') throw errors.rejectedByRule(rule.action.message);
   const targets = targetsForAction(rule.action, rule.name, input.facts.model, input.snapshot);
-  return decision(decidedBy, targets, trace, { rule: { id: rule.id, name: rule.name }, policy: policyRef(policy) });
+  return decision(decidedBy, targets, trace, {
+    rule: { id: rule.id, name: rule.name },
+    policy: policyRef(policy),
+  });
 }
 
 function policyRef(policy: CompiledPolicy | null | undefined): Decision['policy'] {

@@ -32,7 +32,11 @@ export class PolicySources {
       return policy;
     }
     if (fields.policyId !== undefined) return this.#external(input, fields.policyId, trace);
-    trace.push({ step: 'policy', decided: false, reason: 'stored rules of the tenant with the config rules' });
+    trace.push({
+      step: 'policy',
+      decided: false,
+      reason: 'stored rules of the tenant with the config rules',
+    });
     return null;
   }
 
@@ -40,10 +44,19 @@ export class PolicySources {
     const { snapshot, fields } = input;
     const max = snapshot.routing.inlineMaxBytes;
     if (max === null) {
-      throw errors.invalidRequest('Inline routing policies are not enabled on this gateway', 'inline_policy_disabled');
+      throw errors.invalidRequest(
+        'Inline routing policies are not enabled on this gateway',
+        'inline_policy_disabled',
+      );
     }
-    const size = Buffer.byteLength(JSON.stringify([fields.inlinePolicy ?? null, fields.inlinePreferences ?? null]));
-    if (size > max) throw errors.invalidRequest(`The inline routing policy exceeds ${max} bytes`, 'inline_policy_too_large');
+    const size = Buffer.byteLength(
+      JSON.stringify([fields.inlinePolicy ?? null, fields.inlinePreferences ?? null]),
+    );
+    if (size > max)
+      throw errors.invalidRequest(
+        `The inline routing policy exceeds ${max} bytes`,
+        'inline_policy_too_large',
+      );
     const parsed = policyDocumentSchema.safeParse({
       policy_id: 'inline',
       schema_version: 1,
@@ -53,13 +66,19 @@ export class PolicySources {
     if (!parsed.success) {
       const problem = parsed.error.issues[0];
       const where = problem?.path.join('.') || 'routing_policy';
-      throw errors.invalidRequest(`Invalid inline routing policy: ${where}: ${problem?.message}`, 'invalid_routing_policy');
+      throw errors.invalidRequest(
+        `Invalid inline routing policy: ${where}: ${problem?.message}`,
+        'invalid_routing_policy',
+      );
     }
     try {
       return compilePolicyDocument(parsed.data, 'inline', snapshot);
     } catch (error) {
       if (error instanceof PolicyCompileError) {
-        throw errors.invalidRequest(`Invalid inline routing policy: ${error.message}`, 'invalid_routing_policy');
+        throw errors.invalidRequest(
+          `Invalid inline routing policy: ${error.message}`,
+          'invalid_routing_policy',
+        );
       }
       throw error;
     }
@@ -70,34 +89,68 @@ export class PolicySources {
     const config = snapshot.routing.policyProvider;
     const fetcher = this.fetcher();
     if (!config || !fetcher) {
-      throw errors.invalidRequest('`policy_id` was given but no policy provider is configured', 'policy_provider_not_configured');
+      throw errors.invalidRequest(
+        '`policy_id` was given but no policy provider is configured',
+        'policy_provider_not_configured',
+      );
     }
     const lookup = await fetcher.get(facts.tenantId, policyId, fields.revision);
     if (lookup.status === 'hit' || lookup.status === 'fetched' || lookup.status === 'stale') {
       try {
-        const policy = this.#compile(lookup.document, lookup.status === 'stale' ? 'provider_stale' : 'provider', snapshot);
-        trace.push({ step: 'policy', decided: false, reason: `policy ${policyId}@${policy.revision ?? '-'} from the provider (${lookup.status})` });
+        const policy = this.#compile(
+          lookup.document,
+          lookup.status === 'stale' ? 'provider_stale' : 'provider',
+          snapshot,
+        );
+        trace.push({
+          step: 'policy',
+          decided: false,
+          reason: `policy ${policyId}@${policy.revision ?? '-'} from the provider (${lookup.status})`,
+        });
         return policy;
       } catch (error) {
         if (!(error instanceof PolicyCompileError)) throw error;
-        return this.#unavailable(input, policyId, `policy does not fit this gateway: ${error.message}`, trace);
+        return this.#unavailable(
+          input,
+          policyId,
+          `policy does not fit this gateway: ${error.message}`,
+          trace,
+        );
       }
     }
     if (lookup.status === 'not_found') {
       if (config.on_error === 'reject') throw errors.policyNotFound(policyId);
-      trace.push({ step: 'policy', decided: false, reason: `policy ${policyId} not found; falling through to stored rules` });
+      trace.push({
+        step: 'policy',
+        decided: false,
+        reason: `policy ${policyId} not found; falling through to stored rules`,
+      });
       return null;
     }
-    return this.#unavailable(input, policyId, lookup.status === 'error' ? lookup.reason : lookup.status, trace);
+    return this.#unavailable(
+      input,
+      policyId,
+      lookup.status === 'error' ? lookup.reason : lookup.status,
+      trace,
+    );
   }
 
   #unavailable(input: DecideInput, policyId: string, reason: string, trace: TraceStep[]): null {
-    if (input.snapshot.routing.policyProvider?.on_error === 'reject') throw errors.policyUnavailable(policyId);
-    trace.push({ step: 'policy', decided: false, reason: `policy ${policyId} unavailable (${reason}); falling through to stored rules` });
+    if (input.snapshot.routing.policyProvider?.on_error === 'reject')
+      throw errors.policyUnavailable(policyId);
+    trace.push({
+      step: 'policy',
+      decided: false,
+      reason: `policy ${policyId} unavailable (${reason}); falling through to stored rules`,
+    });
     return null;
   }
 
-  #compile(document: PolicyDocument, source: 'provider' | 'provider_stale', snapshot: Snapshot): CompiledPolicy {
+  #compile(
+    document: PolicyDocument,
+    source: 'provider' | 'provider_stale',
+    snapshot: Snapshot,
+  ): CompiledPolicy {
     const cached = this.#compiled.get(document);
     if (cached && cached.generation === snapshot.generation) {
       return cached.policy.source === source ? cached.policy : { ...cached.policy, source };

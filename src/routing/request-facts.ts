@@ -8,7 +8,11 @@ import type { RequestFacts } from './facts.ts';
  */
 export interface Caller {
   readonly tenant: string;
-  readonly user: { readonly id: string | undefined; readonly role: string | undefined; readonly department: string | undefined };
+  readonly user: {
+    readonly id: string | undefined;
+    readonly role: string | undefined;
+    readonly department: string | undefined;
+  };
 }
 
 export type HeaderBag = Readonly<Record<string, string | string[] | undefined>>;
@@ -78,7 +82,6 @@ export class LazyRequestFacts implements RequestFacts {
     if (metadata === null || typeof metadata !== 'object' || Array.isArray(metadata)) return undefined;
     return Object.hasOwn(metadata, key) ? (metadata as Record<string, unknown>)[key] : undefined;
   }
-
 }
 
 /** The messages, with an Anthropic top-level `system` prompt included as a message. */

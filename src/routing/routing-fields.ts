@@ -16,7 +16,10 @@ const POLICY_ID = /^[A-Za-z0-9._:@/-]{1,256}$/;
 export function readRoutingFields(body: Readonly<Record<string, unknown>>): RoutingFields {
   const { policy_id: policyId, revision, routing_policy: policy, routing_preferences: preferences } = body;
   if (policyId !== undefined && (typeof policyId !== 'string' || !POLICY_ID.test(policyId))) {
-    throw errors.invalidRequest('`policy_id` must be 1-256 characters of letters, digits and ._:@/-', 'invalid_policy_id');
+    throw errors.invalidRequest(
+      '`policy_id` must be 1-256 characters of letters, digits and ._:@/-',
+      'invalid_policy_id',
+    );
   }
   if (revision !== undefined && (!Number.isSafeInteger(revision) || (revision as number) < 0)) {
     throw errors.invalidRequest('`revision` must be a non-negative integer', 'invalid_revision');

@@ -1,6 +1,6 @@
 import type { SwitchyardConfig } from '../config/schema.ts';
-import type { PolicyProviderConfig } from './policy/provider-config.ts';
 import type { PreferenceRoute } from './policy/compile-policy.ts';
+import type { PolicyProviderConfig } from './policy/provider-config.ts';
 import type { RouterRuntime } from './preferences/compile-router.ts';
 import type { PriceListConfig } from './preferences/config.ts';
 import type { RuleList } from './rules/rule-index.ts';

@@ -40,7 +40,11 @@ export class RoutingState implements RoutingServices {
     sessions?: SessionCache,
   ) {
     this.#current = snapshot;
-    this.tenantRuleCache = new TenantRules(ruleStore, snapshot.config.rules_store.cache_ttl_seconds * 1000, logger);
+    this.tenantRuleCache = new TenantRules(
+      ruleStore,
+      snapshot.config.rules_store.cache_ttl_seconds * 1000,
+      logger,
+    );
     metrics.rulesStoreProbe = () => this.ruleStoreStatus().ok;
     this.#policySources = new PolicySources(() => this.#policyCacheFor(this.#current));
     this.#sessions = sessions ?? null;

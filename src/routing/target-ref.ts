@@ -5,7 +5,10 @@ import { makeTarget, type Target } from './target.ts';
  * Resolves `provider/model` (the model part may itself contain `/`) or a bare `provider` (its first
  * listed model). A provider that lists no models accepts any model named explicitly.
  */
-export function resolveTargetRef(ref: string, providers: ReadonlyMap<string, ProviderRuntime>): Target | undefined {
+export function resolveTargetRef(
+  ref: string,
+  providers: ReadonlyMap<string, ProviderRuntime>,
+): Target | undefined {
   const slash = ref.indexOf('/');
   const providerName = slash === -1 ? ref : ref.slice(0, slash);
   const provider = providers.get(providerName);

@@ -28,7 +28,6 @@ interface Entry extends TenantRuleSet {
   readonly loadNumber: number;
 }
 
-
 export class TenantRules {
   readonly #cache = new LRUCache<string, Entry>({ max: 10_000 });
   readonly #loading = new Map<string, Promise<Entry>>();
@@ -90,9 +89,11 @@ export class TenantRules {
   }
 
   async forTenant(snapshot: Snapshot, tenant: string): Promise<TenantRuleSet> {
-    if (!this.store) return { enforced: snapshot.routing.enforcedRules, normal: snapshot.routing.staticRules };
+    if (!this.store)
+      return { enforced: snapshot.routing.enforcedRules, normal: snapshot.routing.staticRules };
     const cached = this.#cache.get(tenant);
-    if (cached && cached.generation === snapshot.generation && this.now() - cached.loadedAt < this.ttlMs) return cached;
+    if (cached && cached.generation === snapshot.generation && this.now() - cached.loadedAt < this.ttlMs)
+      return cached;
     // While the store says it is down, the last compiled rules answer at once rather than every
     // request waiting on a connect timeout; the store tells us (status, reset) when it is back.
     const status = this.store.status();
@@ -102,7 +103,10 @@ export class TenantRules {
     } catch (error) {
       this.lastError = error instanceof Error ? error.message : String(error);
       if (cached) {
-        this.logger.warn({ tenant, err: this.lastError }, 'rule store unreachable; serving the last compiled rules');
+        this.logger.warn(
+          { tenant, err: this.lastError },
+          'rule store unreachable; serving the last compiled rules',
+        );
         return withPlatformRules(cached, snapshot);
       }
       throw errors.storeUnavailable();
@@ -130,13 +134,21 @@ export class TenantRules {
     for (const rule of stored) {
       try {
         // The store's tenant wins over anything in the row: a rule never leaves its tenant.
-        compiled.push(compileRule({ ...ruleSpecOf(rule), tenant_id: tenant }, { knownProviders, source: 'store' }));
+        compiled.push(
+          compileRule({ ...ruleSpecOf(rule), tenant_id: tenant }, { knownProviders, source: 'store' }),
+        );
       } catch (error) {
         // Valid when written, but the config may since have dropped a provider it names.
         this.logger.warn({ tenant, rule: rule.id, err: (error as Error).message }, 'stored rule skipped');
       }
     }
-    const entry: Entry = { own: compiled, generation: snapshot.generation, loadedAt: this.now(), loadNumber, ...merge(compiled, snapshot) };
+    const entry: Entry = {
+      own: compiled,
+      generation: snapshot.generation,
+      loadedAt: this.now(),
+      loadNumber,
+      ...merge(compiled, snapshot),
+    };
     if (this.#lastInvalidation(tenant) <= startedAt) {
       this.#cache.set(tenant, entry);
     } else if ((this.#cache.peek(tenant)?.loadNumber ?? 0) < loadNumber) {
@@ -155,7 +167,12 @@ function merge(own: readonly CompiledRule[], snapshot: Snapshot): TenantRuleSet 
   return {
     enforced: ruleList([...snapshot.routing.enforcedRules.rules, ...own.filter((rule) => rule.enforce)]),
     // A tenant cannot shadow a platform rule by giving its own the same priority.
-    normal: ruleList(mergeByPriority(snapshot.routing.staticRules.rules, own.filter((rule) => !rule.enforce))),
+    normal: ruleList(
+      mergeByPriority(
+        snapshot.routing.staticRules.rules,
+        own.filter((rule) => !rule.enforce),
+      ),
+    ),
   };
 }
 

@@ -1,8 +1,8 @@
 import type { FastifyRequest } from 'fastify';
 import { errors } from '../errors.ts';
+import type { Gateway } from '../gateway.ts';
 import type { AdminPrincipal } from '../identity/admin-keys.ts';
 import { readCredential } from '../identity/credentials.ts';
-import type { Gateway } from '../gateway.ts';
 
 /**
  * Who may use `/admin/v1`: a configured admin key (global, or scoped to one tenant), or a caller
@@ -23,6 +23,9 @@ export async function authenticateAdmin(gateway: Gateway, request: FastifyReques
 /** A tenant-scoped principal may only act on its own tenant. */
 export function checkTenantAccess(principal: AdminPrincipal, tenant: string): void {
   if (principal.tenant !== null && principal.tenant !== tenant) {
-    throw errors.forbidden(`This admin credential may not act on tenant ${JSON.stringify(tenant)}`, 'tenant_forbidden');
+    throw errors.forbidden(
+      `This admin credential may not act on tenant ${JSON.stringify(tenant)}`,
+      'tenant_forbidden',
+    );
   }
 }

@@ -13,7 +13,12 @@ function build(): Record<string, unknown> {
   const rule = z.toJSONSchema(ruleSpecSchema, { io: 'input', target: 'openapi-3.0' });
   const error = {
     type: 'object',
-    properties: { error: { type: 'object', properties: { message: { type: 'string' }, type: { type: 'string' }, code: { type: 'string' } } } },
+    properties: {
+      error: {
+        type: 'object',
+        properties: { message: { type: 'string' }, type: { type: 'string' }, code: { type: 'string' } },
+      },
+    },
   };
   const tenant = { name: 'tenant', in: 'path', required: true, schema: { type: 'string' } };
   const id = { name: 'id', in: 'path', required: true, schema: { type: 'string' } };
@@ -43,12 +48,22 @@ function build(): Record<string, unknown> {
       },
       '/admin/v1/tenants/{tenant}/rules/{id}': {
         parameters: [tenant, id],
-        get: { summary: 'Read a rule', responses: { ...responses('200'), '404': { description: 'No such rule' } } },
+        get: {
+          summary: 'Read a rule',
+          responses: { ...responses('200'), '404': { description: 'No such rule' } },
+        },
         put: {
           summary: 'Replace a rule; needs its current `version` (body or If-Match)',
-          responses: { ...responses('200'), '404': { description: 'No such rule' }, '409': { description: 'Stale version' } },
+          responses: {
+            ...responses('200'),
+            '404': { description: 'No such rule' },
+            '409': { description: 'Stale version' },
+          },
         },
-        delete: { summary: 'Delete a rule', responses: { ...responses('204'), '404': { description: 'No such rule' } } },
+        delete: {
+          summary: 'Delete a rule',
+          responses: { ...responses('204'), '404': { description: 'No such rule' } },
+        },
       },
       '/admin/v1/tenants/{tenant}/rules.export': {
         parameters: [tenant, { name: 'format', in: 'query', schema: { enum: ['json', 'yaml'] } }],
@@ -56,10 +71,17 @@ function build(): Record<string, unknown> {
       },
       '/admin/v1/tenants/{tenant}/rules.import': {
         parameters: [tenant],
-        post: { summary: "Replace a tenant's rules from JSON or YAML, all or nothing", responses: responses('200') },
+        post: {
+          summary: "Replace a tenant's rules from JSON or YAML, all or nothing",
+          responses: responses('200'),
+        },
       },
-      '/admin/v1/explain': { post: { summary: 'The decision trace for a request; calls no upstream', responses: responses('200') } },
-      '/admin/v1/config': { get: { summary: 'The active config, secrets redacted', responses: responses('200') } },
+      '/admin/v1/explain': {
+        post: { summary: 'The decision trace for a request; calls no upstream', responses: responses('200') },
+      },
+      '/admin/v1/config': {
+        get: { summary: 'The active config, secrets redacted', responses: responses('200') },
+      },
       '/admin/v1/config/reload': { post: { summary: 'Reload the config file', responses: responses('200') } },
     },
   };

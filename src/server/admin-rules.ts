@@ -66,20 +66,30 @@ export function registerAdminRuleRoutes(app: FastifyInstance, gateway: Gateway):
     return reply.code(204).send();
   });
 
-  app.get<{ Params: Params; Querystring: { format?: string } }>('/admin/v1/tenants/:tenant/rules.export', async (request, reply) => {
-    const { store, tenant } = await authorize(gateway, request);
-    const rules = (await store.list(tenant)).map((rule) => ruleSpecOf(rule));
-    const document = { tenant, rules: rules.map(({ tenant_id: _t, ...rule }) => rule) };
-    if (request.query.format === 'yaml') return reply.type('application/yaml').send(stringifyYaml(document));
-    return document;
-  });
+  app.get<{ Params: Params; Querystring: { format?: string } }>(
+    '/admin/v1/tenants/:tenant/rules.export',
+    async (request, reply) => {
+      const { store, tenant } = await authorize(gateway, request);
+      const rules = (await store.list(tenant)).map((rule) => ruleSpecOf(rule));
+      const document = { tenant, rules: rules.map(({ tenant_id: _t, ...rule }) => rule) };
+      if (request.query.format === 'yaml')
+        return reply.type('application/yaml').send(stringifyYaml(document));
+      return document;
+    },
+  );
 
   app.post<{ Params: Params }>('/admin/v1/tenants/:tenant/rules.import', async (request) => {
     const { store, tenant } = await authorize(gateway, request);
-    const specs = parseImport(request.body).map((rule, index) => validateRule(gateway.snapshot, rule, tenant, `rules[${index}]`));
+    const specs = parseImport(request.body).map((rule, index) =>
+      validateRule(gateway.snapshot, rule, tenant, `rules[${index}]`),
+    );
     const names = new Set<string>();
     for (const spec of specs) {
-      if (names.has(spec.name)) throw errors.invalidRequest(`Two imported rules are named ${JSON.stringify(spec.name)}`, 'duplicate_rule');
+      if (names.has(spec.name))
+        throw errors.invalidRequest(
+          `Two imported rules are named ${JSON.stringify(spec.name)}`,
+          'duplicate_rule',
+        );
       names.add(spec.name);
     }
     const stored = await write(() => store.replaceAll(tenant, specs));
@@ -87,11 +97,15 @@ export function registerAdminRuleRoutes(app: FastifyInstance, gateway: Gateway):
   });
 }
 
-async function authorize(gateway: Gateway, request: FastifyRequest<{ Params: Params }>): Promise<{ store: RuleStore; tenant: string }> {
+async function authorize(
+  gateway: Gateway,
+  request: FastifyRequest<{ Params: Params }>,
+): Promise<{ store: RuleStore; tenant: string }> {
   request.exchange.endpoint = 'admin';
   const principal = await authenticateAdmin(gateway, request);
   const { tenant } = request.params;
-  if (!isTenantId(tenant)) throw errors.invalidRequest(`Invalid tenant id ${JSON.stringify(tenant.slice(0, 64))}`, 'invalid_tenant');
+  if (!isTenantId(tenant))
+    throw errors.invalidRequest(`Invalid tenant id ${JSON.stringify(tenant.slice(0, 64))}`, 'invalid_tenant');
   checkTenantAccess(principal, tenant);
   const store = gateway.routing.ruleStore;
   if (!store) throw errors.storeUnavailable();
@@ -119,7 +133,10 @@ function expectedVersion(request: FastifyRequest): number {
   if (typeof ifMatch === 'string' && /^"?\d+"?$/.test(ifMatch)) return Number(ifMatch.replaceAll('"', ''));
   const parsed = updateSchema.safeParse(request.body);
   if (!parsed.success) {
-    throw errors.invalidRequest('An update needs the rule\'s current `version` (in the body or an If-Match header)', 'missing_version');
+    throw errors.invalidRequest(
+      "An update needs the rule's current `version` (in the body or an If-Match header)",
+      'missing_version',
+    );
   }
   return parsed.data.version;
 }
@@ -130,11 +147,15 @@ function parseImport(body: unknown): unknown[] {
     try {
       document = parseYaml(body, { uniqueKeys: true });
     } catch (error) {
-      throw errors.invalidRequest(`Import is not valid YAML: ${(error as Error).message.split('\n')[0]}`, 'invalid_import');
+      throw errors.invalidRequest(
+        `Import is not valid YAML: ${(error as Error).message.split('\n')[0]}`,
+        'invalid_import',
+      );
     }
   }
   const rules = Array.isArray(document) ? document : (document as { rules?: unknown } | null)?.rules;
-  if (!Array.isArray(rules)) throw errors.invalidRequest('Import needs a list of rules (or {rules: [...]})', 'invalid_import');
+  if (!Array.isArray(rules))
+    throw errors.invalidRequest('Import needs a list of rules (or {rules: [...]})', 'invalid_import');
   return rules;
 }
 
@@ -146,7 +167,8 @@ async function write<T>(operation: () => Promise<T>): Promise<T> {
     if (error instanceof VersionConflictError) throw errors.conflict(error.message);
     if (error instanceof RuleNotFoundError) throw errors.notFound(`Rule ${JSON.stringify(error.id)}`);
     if (error instanceof DuplicateRuleError) throw errors.conflict(error.message);
-    if ((error as { code?: string }).code === '23505') throw errors.conflict('a rule with this id or name already exists for the tenant');
+    if ((error as { code?: string }).code === '23505')
+      throw errors.conflict('a rule with this id or name already exists for the tenant');
     throw error;
   }
 }

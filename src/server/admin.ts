@@ -13,8 +13,10 @@ import { explainRequest } from './explain.ts';
  */
 export function registerAdminRoutes(app: FastifyInstance, gateway: Gateway): void {
   void app.register(async function adminApi(admin) {
-    admin.addContentTypeParser(['application/yaml', 'application/x-yaml', 'text/yaml'], { parseAs: 'string' }, (_req, body, done) =>
-      done(null, body),
+    admin.addContentTypeParser(
+      ['application/yaml', 'application/x-yaml', 'text/yaml'],
+      { parseAs: 'string' },
+      (_req, body, done) => done(null, body),
     );
 
     admin.post('/admin/v1/explain', async (request) => {
@@ -48,7 +50,11 @@ export function registerAdminRoutes(app: FastifyInstance, gateway: Gateway): voi
 }
 
 /** Reloading or reading the whole config is not for a tenant-scoped admin. */
-async function requireGlobalAdmin(gateway: Gateway, request: Parameters<typeof authenticateAdmin>[1]): Promise<void> {
+async function requireGlobalAdmin(
+  gateway: Gateway,
+  request: Parameters<typeof authenticateAdmin>[1],
+): Promise<void> {
   const principal = await authenticateAdmin(gateway, request);
-  if (principal.tenant !== null) throw errors.forbidden('This admin credential is limited to one tenant', 'tenant_forbidden');
+  if (principal.tenant !== null)
+    throw errors.forbidden('This admin credential is limited to one tenant', 'tenant_forbidden');
 }

@@ -1,6 +1,6 @@
-import { UpstreamAbort } from '../forward/upstream-abort.ts';
 import type { Snapshot } from '../config/snapshot.ts';
 import type { AttemptRecord } from '../forward/chain.ts';
+import { UpstreamAbort } from '../forward/upstream-abort.ts';
 import type { McpLogInfo } from '../mcp/proxy.ts';
 import type { TraceParent } from '../observability/trace-context.ts';
 import type { RequestSpan } from '../observability/tracing.ts';

@@ -1,8 +1,8 @@
+import { z } from 'zod';
 import { errors, GatewayError } from '../errors.ts';
 import type { Gateway } from '../gateway.ts';
 import { anonymousIdentity, type Identity } from '../identity/identity.ts';
 import type { Decision } from '../routing/decision.ts';
-import { z } from 'zod';
 import { asObject } from './openai-body.ts';
 import { routeRequest } from './route-request.ts';
 
@@ -17,7 +17,11 @@ const explainInputSchema = z.strictObject({
     .strictObject({
       tenant: z.string().min(1),
       user: z
-        .strictObject({ id: z.string().optional(), role: z.string().optional(), department: z.string().optional() })
+        .strictObject({
+          id: z.string().optional(),
+          role: z.string().optional(),
+          department: z.string().optional(),
+        })
         .default({}),
     })
     .optional()
@@ -44,10 +48,15 @@ export async function explainRequest(
   const parsed = explainInputSchema.safeParse(raw);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    throw errors.invalidRequest(`explain: ${issue?.path.join('.') || 'body'}: ${issue?.message}`, 'invalid_explain_request');
+    throw errors.invalidRequest(
+      `explain: ${issue?.path.join('.') || 'body'}: ${issue?.message}`,
+      'invalid_explain_request',
+    );
   }
   const { request, identity: assumed } = parsed.data;
-  const headers = Object.fromEntries(Object.entries(parsed.data.headers).map(([k, v]) => [k.toLowerCase(), v]));
+  const headers = Object.fromEntries(
+    Object.entries(parsed.data.headers).map(([k, v]) => [k.toLowerCase(), v]),
+  );
   const snapshot = gateway.snapshot;
   const identity: Identity = assumed
     ? {
@@ -57,7 +66,14 @@ export async function explainRequest(
     : await snapshot.authenticator.authenticate(headers);
   authorizeTenant(identity.tenant);
   try {
-    const decision = await routeRequest({ gateway, snapshot, identity, body: asObject(request), headers, explain: true });
+    const decision = await routeRequest({
+      gateway,
+      snapshot,
+      identity,
+      body: asObject(request),
+      headers,
+      explain: true,
+    });
     return { ...describeDecision(decision), error: null };
   } catch (error) {
     if (!(error instanceof GatewayError)) throw error;

@@ -81,7 +81,10 @@ export async function proxy(req: ProxyRequest): Promise<FastifyReply> {
       // An upstream's own error answer is shown in the client's API, whatever API the upstream spoke.
       // A 401/403 from an upstream means the gateway's own key for it is wrong: not the client's
       // credentials, so it must not reach the client as an authentication failure.
-      if (last?.failure.outcome === 'http_error' && (last.failure.status === 401 || last.failure.status === 403)) {
+      if (
+        last?.failure.outcome === 'http_error' &&
+        (last.failure.status === 401 || last.failure.status === 403)
+      ) {
         throw errors.upstreamAuthFailed(last.provider.name);
       }
       if (last?.failure.outcome === 'http_error') {
@@ -109,7 +112,9 @@ export async function proxy(req: ProxyRequest): Promise<FastifyReply> {
   req.onServed?.(result.target);
 
   const started = performance.now() - (result.attempts.at(-1)?.durationMs ?? 0);
-  gateway.metrics.forTarget(result.target.statsKey).observeFirstToken((result.attempts.at(-1)?.durationMs ?? 0) / 1000);
+  gateway.metrics
+    .forTarget(result.target.statsKey)
+    .observeFirstToken((result.attempts.at(-1)?.durationMs ?? 0) / 1000);
   reply
     .code(result.status)
     .header('content-type', 'text/event-stream; charset=utf-8')

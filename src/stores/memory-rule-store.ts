@@ -2,8 +2,8 @@ import { randomUUID } from 'node:crypto';
 import type { RuleSpec } from '../routing/rules/schema.ts';
 import {
   DuplicateRuleError,
-  RuleNotFoundError,
   type RuleChangeListener,
+  RuleNotFoundError,
   type RuleStore,
   type RuleStoreStatus,
   type StoredRule,
@@ -31,9 +31,7 @@ export class MemoryRuleStore implements RuleStore {
     const rules = this.#byTenant.get(tenantId);
     if (!rules) return [];
     const order = (rule: StoredRule) => this.#order.get(`${tenantId}\u0000${rule.id}`) ?? 0;
-    return [...rules.values()].sort(
-      (a, b) => a.priority - b.priority || order(a) - order(b),
-    );
+    return [...rules.values()].sort((a, b) => a.priority - b.priority || order(a) - order(b));
   }
 
   #notify(tenantId: string): void {
@@ -58,7 +56,14 @@ export class MemoryRuleStore implements RuleStore {
     const existing = [...this.#tenant(tenantId).values()];
     if (existing.some((r) => r.id === id)) throw new DuplicateRuleError('id');
     if (existing.some((r) => r.name === rule.name)) throw new DuplicateRuleError('name');
-    const stored: StoredRule = { ...rule, id, tenant_id: tenantId, version: 1, created_at: now, updated_at: now };
+    const stored: StoredRule = {
+      ...rule,
+      id,
+      tenant_id: tenantId,
+      version: 1,
+      created_at: now,
+      updated_at: now,
+    };
     this.#tenant(tenantId).set(id, stored);
     this.#order.set(`${tenantId}\u0000${id}`, ++this.#sequence);
     return stored;

@@ -95,7 +95,9 @@ export function ruleStoreContract(store: () => RuleStore): void {
     });
 
     it('refuses to update a rule that does not exist', async () => {
-      await expect(store().update(tenant(), 'nope', rule({ name: 'x' }), 1)).rejects.toBeInstanceOf(RuleNotFoundError);
+      await expect(store().update(tenant(), 'nope', rule({ name: 'x' }), 1)).rejects.toBeInstanceOf(
+        RuleNotFoundError,
+      );
     });
 
     it('deletes a rule once', async () => {
@@ -127,7 +129,9 @@ export function ruleStoreContract(store: () => RuleStore): void {
       expect(await store().listEnabled(b)).toEqual([]);
       expect(await store().get(b, ruleOfA.id)).toBeUndefined();
       expect(await store().delete(b, ruleOfA.id)).toBe(false);
-      await expect(store().update(b, ruleOfA.id, rule({ name: 'x' }), 1)).rejects.toBeInstanceOf(RuleNotFoundError);
+      await expect(store().update(b, ruleOfA.id, rule({ name: 'x' }), 1)).rejects.toBeInstanceOf(
+        RuleNotFoundError,
+      );
       await store().replaceAll(b, []);
       // The same id and name are free in another tenant.
       const ruleOfB = await store().create(b, rule({ id: 'shared-id', name: 'shared-name', priority: 1 }));

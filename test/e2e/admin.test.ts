@@ -1,8 +1,8 @@
 import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { type FakeOpenAI, startFakeOpenAI } from '../../src/testing/fake-openai.ts';
@@ -37,7 +37,10 @@ afterAll(async () => {
   await upstream.close();
 });
 
-function admin(path: string, init: { method?: string; body?: unknown; key?: string; headers?: Record<string, string> } = {}) {
+function admin(
+  path: string,
+  init: { method?: string; body?: unknown; key?: string; headers?: Record<string, string> } = {},
+) {
   const raw = typeof init.body === 'string';
   return fetch(`${gw.url}${path}`, {
     method: init.method ?? 'GET',
@@ -83,7 +86,10 @@ describe('rule CRUD', () => {
     expect(((await updated.json()) as { version: number }).version).toBe(2);
     expect(await modelServedForUser()).toBe('m-default');
 
-    const stale = await admin(`/admin/v1/tenants/acme/rules/${rule.id}`, { method: 'PUT', body: { ...analystRule, version: 1 } });
+    const stale = await admin(`/admin/v1/tenants/acme/rules/${rule.id}`, {
+      method: 'PUT',
+      body: { ...analystRule, version: 1 },
+    });
     expect(stale.status).toBe(409);
 
     expect((await admin(`/admin/v1/tenants/acme/rules/${rule.id}`, { method: 'DELETE' })).status).toBe(204);
@@ -92,8 +98,16 @@ describe('rule CRUD', () => {
 
   it.each([
     ['an unknown provider', { ...analystRule, action: { provider: 'nowhere' } }, 'nowhere'],
-    ['an unknown field', { ...analystRule, conditions: [{ field: 'user.shoe_size', operator: 'eq', value: '9' }] }, 'user.shoe_size'],
-    ['a catastrophic regex', { ...analystRule, conditions: [{ field: 'request.model', operator: 'matches', value: '^(a+)+$' }] }, 'catastrophic'],
+    [
+      'an unknown field',
+      { ...analystRule, conditions: [{ field: 'user.shoe_size', operator: 'eq', value: '9' }] },
+      'user.shoe_size',
+    ],
+    [
+      'a catastrophic regex',
+      { ...analystRule, conditions: [{ field: 'request.model', operator: 'matches', value: '^(a+)+$' }] },
+      'catastrophic',
+    ],
     ['not an object', [1, 2], 'must be a JSON object'],
   ])('refuses %s with a 400 naming the problem and writes nothing', async (_name, body, message) => {
     const response = await admin('/admin/v1/tenants/acme/rules', { method: 'POST', body });
@@ -114,7 +128,9 @@ describe('rule CRUD', () => {
 describe('authorization', () => {
   it('refuses missing, wrong and non-admin credentials', async () => {
     expect((await fetch(`${gw.url}/admin/v1/tenants/acme/rules`)).status).toBe(401);
-    expect((await admin('/admin/v1/tenants/acme/rules', { key: 'not-an-admin-key-123456' })).status).toBe(401);
+    expect((await admin('/admin/v1/tenants/acme/rules', { key: 'not-an-admin-key-123456' })).status).toBe(
+      401,
+    );
     expect((await admin('/admin/v1/tenants/acme/rules', { key: USER_KEY })).status).toBe(403);
   });
 
@@ -152,7 +168,9 @@ describe('import and export', () => {
     const env = { ...process.env, SWITCHYARD_ADMIN_KEY: ADMIN };
     // Asynchronous: the gateway under test runs in this process and must keep answering.
     const run = (args: string[]) =>
-      promisify(execFile)(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'rules', ...args], { env }).then(
+      promisify(execFile)(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'rules', ...args], {
+        env,
+      }).then(
         (out) => ({ code: 0, ...out }),
         (error: { code: number; stdout: string; stderr: string }) => error,
       );
@@ -162,7 +180,15 @@ describe('import and export', () => {
     const exported = await run(['export', '--url', gw.url, '--tenant', 'cli']);
     expect(exported.code).toBe(0);
     expect(exported.stdout).toContain('from-cli');
-    const refused = await run(['export', '--url', gw.url, '--tenant', 'cli', '--admin-key', 'wrong-key-000000000000']);
+    const refused = await run([
+      'export',
+      '--url',
+      gw.url,
+      '--tenant',
+      'cli',
+      '--admin-key',
+      'wrong-key-000000000000',
+    ]);
     expect(refused.code).toBe(1);
     expect(refused.stderr).toContain('HTTP 401');
   });
@@ -183,7 +209,10 @@ describe('config', () => {
     const response = await admin('/admin/v1/config/reload', { method: 'POST' });
     expect(response.status).toBe(200);
     expect(gw.gateway.snapshot.generation).toBe(before + 1);
-    const openapi = (await (await admin('/admin/v1/openapi.json')).json()) as { openapi: string; paths: Record<string, unknown> };
+    const openapi = (await (await admin('/admin/v1/openapi.json')).json()) as {
+      openapi: string;
+      paths: Record<string, unknown>;
+    };
     expect(openapi.openapi).toBe('3.1.0');
     expect(Object.keys(openapi.paths)).toContain('/admin/v1/tenants/{tenant}/rules');
   });

@@ -1,6 +1,10 @@
 import OpenAI from 'openai';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startFakePolicyProvider, type FakePolicyProvider, sendJson } from '../../src/routing/policy/fake-policy-provider.ts';
+import {
+  type FakePolicyProvider,
+  sendJson,
+  startFakePolicyProvider,
+} from '../../src/routing/policy/fake-policy-provider.ts';
 import { type FakeBehaviour, type FakeOpenAI, startFakeOpenAI } from '../../src/testing/fake-openai.ts';
 import { startTestGateway, type TestGateway } from '../helpers/gateway.ts';
 
@@ -16,7 +20,11 @@ let gw: TestGateway;
 let client: OpenAI;
 
 beforeAll(async () => {
-  [flaky, backup, policies] = await Promise.all([startFakeOpenAI({ name: 'flaky' }), startFakeOpenAI({ name: 'backup' }), startFakePolicyProvider()]);
+  [flaky, backup, policies] = await Promise.all([
+    startFakeOpenAI({ name: 'flaky' }),
+    startFakeOpenAI({ name: 'backup' }),
+    startFakePolicyProvider(),
+  ]);
   gw = await startTestGateway(`
 version: 1
 server: {request_timeout_ms: 3000, stream_idle_timeout_ms: 400}
@@ -46,9 +54,15 @@ beforeEach(() => {
 });
 
 const ask = (model: string, stream = false) =>
-  client.chat.completions.create({ model, messages: [{ role: 'user', content: 'one two three four' }], stream } as never);
+  client.chat.completions.create({
+    model,
+    messages: [{ role: 'user', content: 'one two three four' }],
+    stream,
+  } as never);
 
-async function drain(stream: AsyncIterable<{ choices: Array<{ delta: { content?: string | null } }> }>): Promise<string> {
+async function drain(
+  stream: AsyncIterable<{ choices: Array<{ delta: { content?: string | null } }> }>,
+): Promise<string> {
   let text = '';
   for await (const chunk of stream) text += chunk.choices[0]?.delta.content ?? '';
   return text;
@@ -94,13 +108,16 @@ describe('streams', () => {
     ['resets mid-stream', { fault: 'reset-mid-stream' } as FakeBehaviour, /upstream/],
     ['hangs mid-stream', { fault: 'hang-mid-stream' } as FakeBehaviour, /idle/],
     ['ends without [DONE]', { fault: 'stream-without-done' } as FakeBehaviour, /before it was complete/],
-  ])('an upstream that %s ends the client stream with an error, and no other target is tried', async (_name, behaviour, message) => {
-    flaky.setBehaviour('*', { ...behaviour, reply: 'a b c d e f' });
-    const stream = (await ask('chain', true)) as unknown as AsyncIterable<never>;
-    await expect(drain(stream)).rejects.toThrow(message);
-    expect(backup.requests).toHaveLength(0);
-    await stillServing();
-  });
+  ])(
+    'an upstream that %s ends the client stream with an error, and no other target is tried',
+    async (_name, behaviour, message) => {
+      flaky.setBehaviour('*', { ...behaviour, reply: 'a b c d e f' });
+      const stream = (await ask('chain', true)) as unknown as AsyncIterable<never>;
+      await expect(drain(stream)).rejects.toThrow(message);
+      expect(backup.requests).toHaveLength(0);
+      await stillServing();
+    },
+  );
 
   it('a slow trickle is relayed chunk by chunk while it keeps within the idle timeout', async () => {
     flaky.setBehaviour('*', { reply: 'slow but steady words', chunkDelayMs: 150 });
@@ -110,7 +127,9 @@ describe('streams', () => {
 
   it('a 429 storm moves traffic to the fallback without failing clients', async () => {
     flaky.setBehaviour('*', { status: 429 });
-    const answers = await Promise.all(Array.from({ length: 40 }, () => ask('chain') as Promise<OpenAI.Chat.ChatCompletion>));
+    const answers = await Promise.all(
+      Array.from({ length: 40 }, () => ask('chain') as Promise<OpenAI.Chat.ChatCompletion>),
+    );
     expect(answers.every((a) => a.choices[0]?.message.content?.includes('backup'))).toBe(true);
   });
 });
@@ -118,15 +137,35 @@ describe('streams', () => {
 describe('policy provider faults fall through to the stored and static rules', () => {
   const withPolicy = (policyId: string) =>
     client.chat.completions
-      .create({ model: 'alone', messages: [{ role: 'user', content: 'x' }], policy_id: policyId, metadata: { route: 'backup' } } as never)
+      .create({
+        model: 'alone',
+        messages: [{ role: 'user', content: 'x' }],
+        policy_id: policyId,
+        metadata: { route: 'backup' },
+      } as never)
       .withResponse();
 
   it.each([
-    ['down (500)', (_req: unknown, res: Parameters<typeof sendJson>[0]) => sendJson(res, 500, { error: 'boom' })],
+    [
+      'down (500)',
+      (_req: unknown, res: Parameters<typeof sendJson>[0]) => sendJson(res, 500, { error: 'boom' }),
+    ],
     ['slow', () => new Promise<void>(() => {})],
-    ['invalid JSON', (_req: unknown, res: Parameters<typeof sendJson>[0]) => res.writeHead(200, { 'content-type': 'application/json' }).end('{not json')],
-    ['the wrong policy_id', (_req: unknown, res: Parameters<typeof sendJson>[0]) => sendJson(res, 200, { policy_id: 'other', revision: 1, schema_version: 1 })],
-    ['a huge body', (_req: unknown, res: Parameters<typeof sendJson>[0]) => sendJson(res, 200, { policy_id: 'p', schema_version: 1, pad: 'x'.repeat(100_000) })],
+    [
+      'invalid JSON',
+      (_req: unknown, res: Parameters<typeof sendJson>[0]) =>
+        res.writeHead(200, { 'content-type': 'application/json' }).end('{not json'),
+    ],
+    [
+      'the wrong policy_id',
+      (_req: unknown, res: Parameters<typeof sendJson>[0]) =>
+        sendJson(res, 200, { policy_id: 'other', revision: 1, schema_version: 1 }),
+    ],
+    [
+      'a huge body',
+      (_req: unknown, res: Parameters<typeof sendJson>[0]) =>
+        sendJson(res, 200, { policy_id: 'p', schema_version: 1, pad: 'x'.repeat(100_000) }),
+    ],
   ])('provider %s', async (_name, handler) => {
     policies.handler = handler as never;
     const { data, response } = await withPolicy(`p-${Math.random().toString(36).slice(2)}`);

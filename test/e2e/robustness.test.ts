@@ -12,7 +12,11 @@ import { startTestGateway, type TestGateway } from '../helpers/gateway.ts';
  */
 let upstream: FakeOpenAI;
 let gw: TestGateway;
-const SECRETS = { PROVIDER_KEY: 'sk-provider-secret-777777', ADMIN_KEY: 'admin-secret-key-888888', USER_KEY: 'sk-user-secret-key-99999' };
+const SECRETS = {
+  PROVIDER_KEY: 'sk-provider-secret-777777',
+  ADMIN_KEY: 'admin-secret-key-888888',
+  USER_KEY: 'sk-user-secret-key-99999',
+};
 
 const config = (maxInFlight: number) => `
 version: 1
@@ -40,24 +44,41 @@ beforeEach(() => upstream.reset());
 async function post(path: string, body: string | Buffer, headers: Record<string, string> = {}) {
   const response = await request(`${gw.url}${path}`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${path.startsWith('/admin') ? SECRETS.ADMIN_KEY : SECRETS.USER_KEY}`, ...headers },
+    headers: {
+      'content-type': 'application/json',
+      authorization: `Bearer ${path.startsWith('/admin') ? SECRETS.ADMIN_KEY : SECRETS.USER_KEY}`,
+      ...headers,
+    },
     body,
   });
   const text = await response.body.text();
   return { status: response.statusCode, text, headers: response.headers };
 }
 
-function expectCleanError(result: { status: number; text: string }, shape: 'openai' | 'anthropic' = 'openai') {
+function expectCleanError(
+  result: { status: number; text: string },
+  shape: 'openai' | 'anthropic' = 'openai',
+) {
   expect(result.status).toBeGreaterThanOrEqual(400);
   expect(result.status).toBeLessThan(500);
   const body = JSON.parse(result.text) as Record<string, unknown>;
-  if (shape === 'openai') expect(body).toMatchObject({ error: { message: expect.any(String), type: expect.any(String) } });
-  else expect(body).toMatchObject({ type: 'error', error: { message: expect.any(String), type: expect.any(String) } });
+  if (shape === 'openai')
+    expect(body).toMatchObject({ error: { message: expect.any(String), type: expect.any(String) } });
+  else
+    expect(body).toMatchObject({
+      type: 'error',
+      error: { message: expect.any(String), type: expect.any(String) },
+    });
   expect(result.text).not.toMatch(/at .+\.(ts|js):\d+/);
   for (const secret of Object.values(SECRETS)) expect(result.text).not.toContain(secret);
 }
 
-const ENDPOINTS = ['/v1/chat/completions', '/v1/embeddings', '/admin/v1/explain', '/admin/v1/tenants/acme/rules'];
+const ENDPOINTS = [
+  '/v1/chat/completions',
+  '/v1/embeddings',
+  '/admin/v1/explain',
+  '/admin/v1/tenants/acme/rules',
+];
 
 describe('bad input', () => {
   const corpus: Array<[string, string | Buffer]> = [
@@ -68,10 +89,26 @@ describe('bad input', () => {
     ['wrong types', '{"model": 42, "messages": "hi", "input": {}, "request": 7}'],
     ['deep nesting', `${'['.repeat(20_000)}${']'.repeat(20_000)}`],
     ['deep objects', `${'{"a":'.repeat(5_000)}1${'}'.repeat(5_000)}`],
-    ['a huge string', JSON.stringify({ model: 'm1', messages: [{ role: 'user', content: 'x'.repeat(70_000) }] })],
-    ['invalid UTF-8', Buffer.concat([Buffer.from('{"model":"m1","messages":[{"role":"user","content":"'), Buffer.from([0xff, 0xfe, 0xc3]), Buffer.from('"}]}')])],
-    ['__proto__ key', '{"__proto__": {"polluted": true}, "model": "m1", "messages": [{"role": "user", "content": "x"}]}'],
-    ['constructor.prototype', '{"constructor": {"prototype": {"polluted": true}}, "messages": [{"role": "user", "content": "x"}]}'],
+    [
+      'a huge string',
+      JSON.stringify({ model: 'm1', messages: [{ role: 'user', content: 'x'.repeat(70_000) }] }),
+    ],
+    [
+      'invalid UTF-8',
+      Buffer.concat([
+        Buffer.from('{"model":"m1","messages":[{"role":"user","content":"'),
+        Buffer.from([0xff, 0xfe, 0xc3]),
+        Buffer.from('"}]}'),
+      ]),
+    ],
+    [
+      '__proto__ key',
+      '{"__proto__": {"polluted": true}, "model": "m1", "messages": [{"role": "user", "content": "x"}]}',
+    ],
+    [
+      'constructor.prototype',
+      '{"constructor": {"prototype": {"polluted": true}}, "messages": [{"role": "user", "content": "x"}]}',
+    ],
     ['messages not objects', '{"model": "m1", "messages": [1, null, "x"]}'],
   ];
 
@@ -88,9 +125,12 @@ describe('bad input', () => {
   );
 
   it('duplicate keys: the last one wins, as in JSON.parse, and nothing is lost', async () => {
-    const result = await post('/v1/chat/completions', '{"model":"nope","model":"m1","messages":[{"role":"user","content":"x"}]}');
+    const result = await post(
+      '/v1/chat/completions',
+      '{"model":"nope","model":"m1","messages":[{"role":"user","content":"x"}]}',
+    );
     expect(result.status).toBe(200);
-    expect((upstream.requests[0]?.body as { model: string }).model).toBe('m1');
+    expect((upstream.requests[0]?.body as { model?: string } | undefined)?.model).toBe('m1');
   });
 
   it('arbitrary JSON bodies on every endpoint never cause a 5xx or reach an upstream unvalidated', async () => {
@@ -100,7 +140,8 @@ describe('bad input', () => {
         const result = await post(path, JSON.stringify(value));
         expect(result.status).toBeLessThan(500);
         if (result.status >= 400) expectCleanError(result);
-        if (path === '/v1/chat/completions' && result.status >= 400) expect(upstream.requests).toHaveLength(0);
+        if (path === '/v1/chat/completions' && result.status >= 400)
+          expect(upstream.requests).toHaveLength(0);
       }),
       { numRuns: 150 },
     );
@@ -109,7 +150,9 @@ describe('bad input', () => {
   it('header injection: CR/LF in a header is refused by the HTTP layer in the error shape', async () => {
     const raw = await new Promise<string>((resolve, reject) => {
       const socket = connect(Number(new URL(gw.url).port), '127.0.0.1', () => {
-        socket.write('POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nX-Request-Id: a\rInjected: yes\r\nContent-Length: 2\r\n\r\n{}');
+        socket.write(
+          'POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nX-Request-Id: a\rInjected: yes\r\nContent-Length: 2\r\n\r\n{}',
+        );
       });
       let data = '';
       socket.on('data', (chunk) => {
@@ -124,9 +167,13 @@ describe('bad input', () => {
   });
 
   it('a caller request id that is not a safe token is replaced, so it cannot reach upstream headers', async () => {
-    const result = await post('/v1/chat/completions', JSON.stringify({ model: 'm1', messages: [{ role: 'user', content: 'x' }] }), {
-      'x-request-id': 'abc def<script>',
-    });
+    const result = await post(
+      '/v1/chat/completions',
+      JSON.stringify({ model: 'm1', messages: [{ role: 'user', content: 'x' }] }),
+      {
+        'x-request-id': 'abc def<script>',
+      },
+    );
     expect(result.status).toBe(200);
     const id = String(result.headers['x-request-id']);
     expect(id).toMatch(/^[0-9a-f-]{36}$/);
@@ -148,7 +195,11 @@ describe('overload', () => {
             dispatcher: agent,
             headers: { 'content-type': 'application/json', authorization: `Bearer ${SECRETS.USER_KEY}` },
             body: JSON.stringify({ model: 'm1', messages: [{ role: 'user', content: 'x' }] }),
-          }).then(async (r) => ({ status: r.statusCode, retryAfter: r.headers['retry-after'], body: await r.body.text() })),
+          }).then(async (r) => ({
+            status: r.statusCode,
+            retryAfter: r.headers['retry-after'],
+            body: await r.body.text(),
+          })),
         ),
       );
       const shed = results.filter((r) => r.status === 503);
@@ -157,7 +208,10 @@ describe('overload', () => {
       expect(shed[0]?.retryAfter).toBe('1');
       expect(JSON.parse(shed[0]?.body ?? '{}')).toMatchObject({ error: { code: 'overloaded' } });
       upstream.setBehaviour('*', {});
-      const after = await post('/v1/chat/completions', JSON.stringify({ model: 'm1', messages: [{ role: 'user', content: 'x' }] }));
+      const after = await post(
+        '/v1/chat/completions',
+        JSON.stringify({ model: 'm1', messages: [{ role: 'user', content: 'x' }] }),
+      );
       expect(after.status).toBe(200);
       const metrics = await (await fetch(`${small.url}/metrics`)).text();
       expect(metrics).toMatch(/switchyard_requests_shed_total 9/);

@@ -1,6 +1,9 @@
 import OpenAI from 'openai';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { type FakePolicyProvider, startFakePolicyProvider } from '../../src/routing/policy/fake-policy-provider.ts';
+import {
+  type FakePolicyProvider,
+  startFakePolicyProvider,
+} from '../../src/routing/policy/fake-policy-provider.ts';
 import { type FakeOpenAI, startFakeOpenAI } from '../../src/testing/fake-openai.ts';
 import { startTestGateway, type TestGateway } from '../helpers/gateway.ts';
 
@@ -31,7 +34,11 @@ function client(key: string, headers: Record<string, string> = {}): OpenAI {
 
 async function chat(key: string, body: Record<string, unknown>, headers: Record<string, string> = {}) {
   const { data, response } = await client(key, headers)
-    .chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hello' }], ...body } as never)
+    .chat.completions.create({
+      model: 'gpt-4o-mini',
+      messages: [{ role: 'user', content: 'hello' }],
+      ...body,
+    } as never)
     .withResponse();
   return {
     data: data as unknown as OpenAI.Chat.ChatCompletion,
@@ -99,8 +106,14 @@ beforeEach(() => {
 
 describe('1. enforced rules', () => {
   it('keeps a prompt with a card number on the on-prem provider', async () => {
-    const result = await chat(KEYS.acmeEng, { messages: [{ role: 'user', content: `charge ${CARD} please` }] });
-    expect(result).toMatchObject({ decidedBy: 'enforced_rule', target: 'onprem/llama3.1:8b', rule: 'pii-stays-home' });
+    const result = await chat(KEYS.acmeEng, {
+      messages: [{ role: 'user', content: `charge ${CARD} please` }],
+    });
+    expect(result).toMatchObject({
+      decidedBy: 'enforced_rule',
+      target: 'onprem/llama3.1:8b',
+      rule: 'pii-stays-home',
+    });
     expect(cloud.requests).toHaveLength(0);
   });
 
@@ -149,7 +162,12 @@ describe('3. session affinity', () => {
   it('pins a conversation to its first model, per tenant', async () => {
     const first = await chat(KEYS.globex, { model: 'gpt-4o' }, { 'x-session-id': 'conv-1' });
     expect(first).toMatchObject({ decidedBy: 'model', target: 'cloud/gpt-4o' });
-    await expect.poll(async () => (await chat(KEYS.globex, { model: 'gpt-4o-mini' }, { 'x-session-id': 'conv-1' })).decidedBy).toBe('session');
+    await expect
+      .poll(
+        async () =>
+          (await chat(KEYS.globex, { model: 'gpt-4o-mini' }, { 'x-session-id': 'conv-1' })).decidedBy,
+      )
+      .toBe('session');
     const later = await chat(KEYS.globex, { model: 'gpt-4o-mini' }, { 'x-session-id': 'conv-1' });
     expect(later.target).toBe('cloud/gpt-4o');
     // Another tenant using the same session id is not pinned by globex's conversation.
@@ -161,7 +179,11 @@ describe('3. session affinity', () => {
 describe('4. the policy', () => {
   it('static rules route by identity', async () => {
     const result = await chat(KEYS.acmeFinance, {});
-    expect(result).toMatchObject({ decidedBy: 'rule', target: 'claude/claude-sonnet-4', rule: 'finance-on-claude' });
+    expect(result).toMatchObject({
+      decidedBy: 'rule',
+      target: 'claude/claude-sonnet-4',
+      rule: 'finance-on-claude',
+    });
   });
 
   it("a tenant's stored rules apply to that tenant only", async () => {
@@ -174,7 +196,10 @@ describe('4. the policy', () => {
       enforce: false,
     });
     try {
-      expect(await chat(KEYS.globex, {})).toMatchObject({ decidedBy: 'rule', target: 'claude/claude-sonnet-4' });
+      expect(await chat(KEYS.globex, {})).toMatchObject({
+        decidedBy: 'rule',
+        target: 'claude/claude-sonnet-4',
+      });
       // acme also has engineers, but globex's rule never applies to acme.
       expect(await chat(KEYS.acmeEng, {})).toMatchObject({ decidedBy: 'model', target: 'cloud/gpt-4o-mini' });
     } finally {
@@ -187,7 +212,13 @@ describe('4. the policy', () => {
     const result = await chat(KEYS.globex, {
       routing_policy: {
         policy_id: 'mine',
-        rules: [{ name: 'tools-to-onprem', conditions: [{ field: 'request.stream', operator: 'eq', value: false }], action: { provider: 'onprem' } }],
+        rules: [
+          {
+            name: 'tools-to-onprem',
+            conditions: [{ field: 'request.stream', operator: 'eq', value: false }],
+            action: { provider: 'onprem' },
+          },
+        ],
       },
     });
     expect(result).toMatchObject({ decidedBy: 'rule', target: 'onprem/llama3.1:8b', policy: 'mine' });
@@ -197,7 +228,9 @@ describe('4. the policy', () => {
   });
 
   it('an invalid inline policy is a 400 that reaches no upstream', async () => {
-    const error = await chat(KEYS.globex, { routing_policy: { rules: [{ name: 'x', action: { provider: 'nowhere' } }] } }).catch((e: unknown) => e);
+    const error = await chat(KEYS.globex, {
+      routing_policy: { rules: [{ name: 'x', action: { provider: 'nowhere' } }] },
+    }).catch((e: unknown) => e);
     expect((error as InstanceType<typeof OpenAI.APIError>).status).toBe(400);
     expect((error as Error).message).toContain('nowhere');
     expect(cloud.requests.length + onprem.requests.length + claude.requests.length).toBe(0);
@@ -208,11 +241,21 @@ describe('4. the policy', () => {
       policy_id: 'team-policy',
       revision: 3,
       schema_version: 1,
-      rules: [{ name: 'rnd-to-claude', conditions: [{ field: 'user.department', operator: 'eq', value: 'rnd' }], action: { provider: 'claude' } }],
+      rules: [
+        {
+          name: 'rnd-to-claude',
+          conditions: [{ field: 'user.department', operator: 'eq', value: 'rnd' }],
+          action: { provider: 'claude' },
+        },
+      ],
       default: 'onprem/llama3.1:8b',
     });
     const first = await chat(KEYS.acmeEng, { policy_id: 'team-policy', revision: 3 });
-    expect(first).toMatchObject({ decidedBy: 'rule', target: 'claude/claude-sonnet-4', policy: 'team-policy@3' });
+    expect(first).toMatchObject({
+      decidedBy: 'rule',
+      target: 'claude/claude-sonnet-4',
+      policy: 'team-policy@3',
+    });
     expect(policies.requests[0]?.headers.authorization).toBe('Bearer policy-token-xyz');
     expect(policies.requests[0]?.query.get('revision')).toBe('3');
     expect(policies.requests[0]?.query.get('tenant')).toBe('acme');
@@ -237,7 +280,10 @@ describe('4. the policy', () => {
 
 describe('5. requested model and default', () => {
   it('uses the requested model, else the default', async () => {
-    expect(await chat(KEYS.globex, { model: 'gpt-4o' })).toMatchObject({ decidedBy: 'model', target: 'cloud/gpt-4o' });
+    expect(await chat(KEYS.globex, { model: 'gpt-4o' })).toMatchObject({
+      decidedBy: 'model',
+      target: 'cloud/gpt-4o',
+    });
     const noModel = await fetch(`${gw.url}/v1/chat/completions`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: `Bearer ${KEYS.globex}` },
@@ -251,7 +297,9 @@ describe('identity', () => {
   it('refuses an invalid key with 401 in the OpenAI error shape', async () => {
     const error = await chat('sk-not-a-real-key-000000', {}).catch((e: unknown) => e);
     expect((error as InstanceType<typeof OpenAI.APIError>).status).toBe(401);
-    expect(JSON.stringify((error as InstanceType<typeof OpenAI.APIError>).error)).not.toContain('sk-not-a-real-key');
+    expect(JSON.stringify((error as InstanceType<typeof OpenAI.APIError>).error)).not.toContain(
+      'sk-not-a-real-key',
+    );
   });
 });
 
@@ -269,18 +317,42 @@ describe('explain', () => {
       identity: { tenant: 'acme', user: { role: 'analyst', department: 'finance' } },
     });
     expect(response.status).toBe(200);
-    const body = (await response.json()) as { decided_by: string; targets: string[]; trace: Array<{ step: string; details?: unknown }> };
+    const body = (await response.json()) as {
+      decided_by: string;
+      targets: string[];
+      trace: Array<{ step: string; details?: unknown }>;
+    };
     expect(body.decided_by).toBe('rule');
     expect(body.targets).toEqual(['claude/claude-sonnet-4', 'cloud/gpt-4o']);
-    expect(body.trace.map((s) => s.step)).toEqual(['enforced_rules', 'direct_backend', 'session', 'policy', 'rules']);
-    const enforced = body.trace[0]?.details as Array<{ name: string; conditions: Array<{ field: string; actual: unknown; passed: boolean }> }>;
-    expect(enforced[0]?.conditions[0]).toMatchObject({ field: 'request.sensitivity', actual: 'none', passed: false });
-    expect(enforced[1]?.conditions[0]).toMatchObject({ field: 'user.role', actual: 'analyst', passed: false });
+    expect(body.trace.map((s) => s.step)).toEqual([
+      'enforced_rules',
+      'direct_backend',
+      'session',
+      'policy',
+      'rules',
+    ]);
+    const enforced = body.trace[0]?.details as Array<{
+      name: string;
+      conditions: Array<{ field: string; actual: unknown; passed: boolean }>;
+    }>;
+    expect(enforced[0]?.conditions[0]).toMatchObject({
+      field: 'request.sensitivity',
+      actual: 'none',
+      passed: false,
+    });
+    expect(enforced[1]?.conditions[0]).toMatchObject({
+      field: 'user.role',
+      actual: 'analyst',
+      passed: false,
+    });
     expect(cloud.requests.length + claude.requests.length).toBe(0);
   });
 
   it('explains a rejection instead of failing', async () => {
-    const response = await explain(KEYS.admin, { request: { messages: [{ role: 'user', content: 'x' }] }, headers: { authorization: `Bearer ${KEYS.acmeIntern}` } });
+    const response = await explain(KEYS.admin, {
+      request: { messages: [{ role: 'user', content: 'x' }] },
+      headers: { authorization: `Bearer ${KEYS.acmeIntern}` },
+    });
     const body = (await response.json()) as { error: { status: number; code: string }; trace: unknown[] };
     expect(body.error).toMatchObject({ status: 403, code: 'rejected_by_rule' });
     expect(body.trace.length).toBeGreaterThan(0);
@@ -289,9 +361,15 @@ describe('explain', () => {
   it('refuses non-admin credentials and keeps tenant-scoped admins to their tenant', async () => {
     expect((await explain(KEYS.globex, { request: {} })).status).toBe(403);
     expect((await explain('wrong-admin-key-00000000', { request: {} })).status).toBe(401);
-    const other = await explain(KEYS.acmeAdmin, { request: { messages: [{ role: 'user', content: 'x' }] }, identity: { tenant: 'globex' } });
+    const other = await explain(KEYS.acmeAdmin, {
+      request: { messages: [{ role: 'user', content: 'x' }] },
+      identity: { tenant: 'globex' },
+    });
     expect(other.status).toBe(403);
-    const own = await explain(KEYS.acmeAdmin, { request: { messages: [{ role: 'user', content: 'x' }] }, identity: { tenant: 'acme' } });
+    const own = await explain(KEYS.acmeAdmin, {
+      request: { messages: [{ role: 'user', content: 'x' }] },
+      identity: { tenant: 'acme' },
+    });
     expect(own.status).toBe(200);
   });
 });

@@ -1,5 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type FakePolicyProvider, startFakePolicyProvider } from '../../src/routing/policy/fake-policy-provider.ts';
+import {
+  type FakePolicyProvider,
+  startFakePolicyProvider,
+} from '../../src/routing/policy/fake-policy-provider.ts';
 import { type FakeOpenAI, startFakeOpenAI } from '../../src/testing/fake-openai.ts';
 import { startTestGateway, type TestGateway } from '../helpers/gateway.ts';
 
@@ -11,7 +14,11 @@ let gw: TestGateway;
 const KEY = 'sk-tenant-key-0000000001';
 
 beforeAll(async () => {
-  [upstream, elsewhere, policies] = await Promise.all([startFakeOpenAI({ name: 'up' }), startFakeOpenAI({ name: 'elsewhere' }), startFakePolicyProvider()]);
+  [upstream, elsewhere, policies] = await Promise.all([
+    startFakeOpenAI({ name: 'up' }),
+    startFakeOpenAI({ name: 'elsewhere' }),
+    startFakePolicyProvider(),
+  ]);
   gw = await startTestGateway(
     `
 version: 1
@@ -48,7 +55,10 @@ describe('metrics labels', () => {
   it('never carry a request-supplied value', async () => {
     const marker = `zz-${Math.random().toString(36).slice(2)}`;
     await send({ model: `${marker}-model` });
-    await send({ model: 'm1', metadata: { route: marker } }, { 'x-session-id': marker, 'x-use-case': marker });
+    await send(
+      { model: 'm1', metadata: { route: marker } },
+      { 'x-session-id': marker, 'x-use-case': marker },
+    );
     await send({ model: 'm1', policy_id: marker });
     // A provider that lists no models serves any name: its series are labelled model="*".
     const served = await send({ model: `open/${marker}-free` });
@@ -64,7 +74,12 @@ describe('the policy provider', () => {
     elsewhere.reset();
     policies.requests.length = 0;
     for (const policyId of [elsewhere.url, `../../${elsewhere.url}`, 'p?x=1&url=http://127.0.0.1/']) {
-      await send({ model: 'm1', policy_id: policyId, policy_url: elsewhere.url, policy_provider: { url: elsewhere.url } });
+      await send({
+        model: 'm1',
+        policy_id: policyId,
+        policy_url: elsewhere.url,
+        policy_provider: { url: elsewhere.url },
+      });
     }
     expect(elsewhere.requests).toHaveLength(0);
     for (const request of policies.requests) expect(request.path).toBe(new URL(policies.url).pathname);

@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer, type AddressInfo } from 'node:net';
+import { type AddressInfo, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Agent, request } from 'undici';
@@ -23,8 +23,15 @@ let gateway: ChildProcess;
 let url: string;
 
 function failureMix(count: number): FakeBehaviour[] {
-  const faults: FakeBehaviour[] = [{ status: 500 }, { status: 503 }, { fault: 'reset-before-headers' }, { fault: 'garbage' }];
-  return Array.from({ length: count }, (_, i) => (i % 20 === 7 ? (faults[i % faults.length] as FakeBehaviour) : {}));
+  const faults: FakeBehaviour[] = [
+    { status: 500 },
+    { status: 503 },
+    { fault: 'reset-before-headers' },
+    { fault: 'garbage' },
+  ];
+  return Array.from({ length: count }, (_, i) =>
+    i % 20 === 7 ? (faults[i % faults.length] as FakeBehaviour) : {},
+  );
 }
 
 function freePort(): Promise<number> {
@@ -61,11 +68,16 @@ providers:
 models: {resilient: [primary/p1, backup/b1]}
 `,
   );
-  gateway = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'serve', '--config', config], { stdio: ['ignore', 'pipe', 'inherit'] });
+  gateway = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'serve', '--config', config], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   url = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 30_000;
   for (;;) {
-    const up = await fetch(`${url}/readyz`).then((r) => r.ok, () => false);
+    const up = await fetch(`${url}/readyz`).then(
+      (r) => r.ok,
+      () => false,
+    );
     if (up) break;
     if (Date.now() > deadline) throw new Error('gateway did not start');
     await new Promise((resolve) => setTimeout(resolve, 200));
@@ -88,7 +100,10 @@ describe('soak', () => {
       const started = Date.now();
       let sent = 0;
       const inFlight = new Set<Promise<void>>();
-      const sampler = setInterval(() => samples.push({ at: Date.now() - started, ...sample(gateway.pid as number) }), 5_000);
+      const sampler = setInterval(
+        () => samples.push({ at: Date.now() - started, ...sample(gateway.pid as number) }),
+        5_000,
+      );
       while (Date.now() - started < DURATION_MS) {
         const due = Math.floor(((Date.now() - started) / 1000) * RATE);
         while (sent < due) {
@@ -128,8 +143,16 @@ describe('soak', () => {
       const warm = samples.filter((s) => s.at > Math.min(60_000, DURATION_MS / 3));
       const first = warm.slice(0, Math.max(1, Math.floor(warm.length / 3)));
       const last = warm.slice(-Math.max(1, Math.floor(warm.length / 3)));
-      const avg = (xs: typeof warm, f: (s: (typeof warm)[number]) => number) => xs.reduce((a, s) => a + f(s), 0) / xs.length;
-      const report = { sent, ...outcomes, rssStartMb: avg(first, (s) => s.rssMb), rssEndMb: avg(last, (s) => s.rssMb), fdsStart: avg(first, (s) => s.fds), fdsEnd: avg(last, (s) => s.fds) };
+      const avg = (xs: typeof warm, f: (s: (typeof warm)[number]) => number) =>
+        xs.reduce((a, s) => a + f(s), 0) / xs.length;
+      const report = {
+        sent,
+        ...outcomes,
+        rssStartMb: avg(first, (s) => s.rssMb),
+        rssEndMb: avg(last, (s) => s.rssMb),
+        fdsStart: avg(first, (s) => s.fds),
+        fdsEnd: avg(last, (s) => s.fds),
+      };
       process.stdout.write(`soak: ${JSON.stringify(report)}\n`);
       expect(report.rssEndMb).toBeLessThan(report.rssStartMb * 1.2 + 10);
       expect(report.fdsEnd).toBeLessThan(report.fdsStart + 16);

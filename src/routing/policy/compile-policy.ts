@@ -2,8 +2,8 @@ import type { ProviderRuntime } from '../../config/snapshot.ts';
 import type { PolicyRef } from '../decision.ts';
 import { compileRules, type RuleSource } from '../rules/compile.ts';
 import { type RuleList, ruleList } from '../rules/rule-index.ts';
-import { resolveModelRef } from '../target-ref.ts';
 import type { Target } from '../target.ts';
+import { resolveModelRef } from '../target-ref.ts';
 import type { PolicyDocument, PreferenceRouteSpec } from './document.ts';
 
 /**
@@ -47,16 +47,27 @@ export function compilePolicyDocument(
 ): CompiledPolicy {
   const problems: string[] = [];
   const ruleSource: RuleSource = source === 'inline' ? 'inline' : 'policy';
-  const { rules, errors } = compileRules(document.rules, { knownProviders: new Set(ctx.providers.keys()), source: ruleSource });
+  const { rules, errors } = compileRules(document.rules, {
+    knownProviders: new Set(ctx.providers.keys()),
+    source: ruleSource,
+  });
   for (const error of errors) problems.push(`rules: ${error.message}`);
   const preferences = compilePreferences(document.routing_preferences, ctx, problems, 'routing_preferences');
   let defaultTargets: readonly Target[] | null = null;
   if (document.default !== undefined) {
     defaultTargets = resolveModelRef(document.default, ctx.modelIndex, ctx.providers) ?? null;
-    if (!defaultTargets) problems.push(`default: "${document.default}" is not a configured model, alias or provider/model`);
+    if (!defaultTargets)
+      problems.push(`default: "${document.default}" is not a configured model, alias or provider/model`);
   }
   if (problems.length > 0) throw new PolicyCompileError(problems);
-  return { id: document.policy_id, revision: document.revision, source, rules: ruleList(rules), preferences, defaultTargets };
+  return {
+    id: document.policy_id,
+    revision: document.revision,
+    source,
+    rules: ruleList(rules),
+    preferences,
+    defaultTargets,
+  };
 }
 
 export function compilePreferences(
@@ -74,9 +85,13 @@ export function compilePreferences(
     const targets: Target[] = [];
     spec.models.forEach((ref, i) => {
       const resolved = resolveModelRef(ref, ctx.modelIndex, ctx.providers);
-      if (!resolved) problems.push(`${where}.models[${i}]: "${ref}" is not a configured model, alias or provider/model`);
-      else for (const target of resolved) if (!targets.some((t) => t.key === target.key)) targets.push(target);
+      if (!resolved)
+        problems.push(`${where}.models[${i}]: "${ref}" is not a configured model, alias or provider/model`);
+      else
+        for (const target of resolved) if (!targets.some((t) => t.key === target.key)) targets.push(target);
     });
-    return [{ name: spec.name, description: spec.description, targets, prefer: spec.selection_policy.prefer }];
+    return [
+      { name: spec.name, description: spec.description, targets, prefer: spec.selection_policy.prefer },
+    ];
   });
 }

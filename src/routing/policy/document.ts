@@ -10,7 +10,9 @@ export const SUPPORTED_SCHEMA_VERSIONS = [1] as const;
 export const PREFERENCE_SELECTIONS = ['cheapest', 'fastest', 'none'] as const;
 
 export const preferenceRouteSchema = z.strictObject({
-  name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/, 'must be letters, digits, ".", "_" or "-" (max 64)'),
+  name: z
+    .string()
+    .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/, 'must be letters, digits, ".", "_" or "-" (max 64)'),
   description: z.string().min(1).max(1000),
   models: z.array(z.string().min(1)).min(1).describe('provider/model targets or aliases'),
   selection_policy: z

@@ -108,10 +108,16 @@ export class PolicyCache {
     this.#flights.clear();
   }
 
-  async #resolve(key: string, tenant: string, policyId: string, revision: number | undefined): Promise<PolicyLookup> {
+  async #resolve(
+    key: string,
+    tenant: string,
+    policyId: string,
+    revision: number | undefined,
+  ): Promise<PolicyLookup> {
     for (;;) {
       const flight = this.#flights.get(key);
-      if (flight === undefined) return this.#answer(key, await this.#start(key, tenant, policyId, revision).done);
+      if (flight === undefined)
+        return this.#answer(key, await this.#start(key, tenant, policyId, revision).done);
       if (covers(flight.asked, revision)) return this.#answer(key, await flight.done);
       // The fetch in progress asked for an older revision than this request needs. Racing it
       // could let the older answer overwrite the newer, so wait, then see what it brought back.

@@ -40,7 +40,12 @@ export async function fetchPolicy(
  * The URL comes from config only; the policy id and revision (which come from requests) are only
  * ever query values, so no request can point the gateway at another host or path.
  */
-export function policyUrl(base: string, policyId: string, revision: number | undefined, tenant?: string): URL {
+export function policyUrl(
+  base: string,
+  policyId: string,
+  revision: number | undefined,
+  tenant?: string,
+): URL {
   const url = new URL(base);
   url.hash = '';
   // `set`, not `append`: a configured `policy_id` in the url must not shadow the one asked for.

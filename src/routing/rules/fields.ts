@@ -90,7 +90,9 @@ function resolveHeader(rawName: string): FieldResolution {
   }
   // A condition's actual value appears in explain output and debug logs: credentials must not.
   if (CREDENTIAL_HEADERS.has(headerName)) {
-    return { problem: `the ${headerName} header carries credentials and cannot be read by rules; use user.* or tenant.id` };
+    return {
+      problem: `the ${headerName} header carries credentials and cannot be read by rules; use user.* or tenant.id`,
+    };
   }
   return {
     field: {

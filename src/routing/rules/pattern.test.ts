@@ -1,8 +1,8 @@
-import { checkSync } from './recheck-loader.ts';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { compileRule } from './compile.ts';
 import { fakeFacts } from './fake-facts.ts';
 import { compilePattern, MAX_PATTERN_LENGTH } from './pattern.ts';
+import { checkSync } from './recheck-loader.ts';
 
 vi.mock('./recheck-loader.ts', async (importOriginal) => {
   const real = await importOriginal<typeof import('./recheck-loader.ts')>();

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { compileRules, type CompiledRule } from './compile.ts';
+import { type CompiledRule, compileRules } from './compile.ts';
 import { firstMatch } from './evaluate.ts';
 import { fakeFacts } from './fake-facts.ts';
 import { ruleList } from './rule-index.ts';
@@ -10,10 +10,26 @@ const MODELS = ['gpt-4o', 'gpt-4o-mini', 'claude'];
 const ROLES = ['analyst', 'admin', 'intern'];
 
 const conditionArb = fc.oneof(
-  fc.record({ field: fc.constant('user.department'), operator: fc.constantFrom('eq', 'neq'), value: fc.constantFrom(...DEPARTMENTS) }),
-  fc.record({ field: fc.constant('user.department'), operator: fc.constantFrom('in', 'nin'), value: fc.subarray(DEPARTMENTS, { minLength: 1 }) }),
-  fc.record({ field: fc.constant('request.model'), operator: fc.constantFrom('eq', 'neq'), value: fc.constantFrom(...MODELS) }),
-  fc.record({ field: fc.constant('user.role'), operator: fc.constant('in'), value: fc.subarray(ROLES, { minLength: 1 }) }),
+  fc.record({
+    field: fc.constant('user.department'),
+    operator: fc.constantFrom('eq', 'neq'),
+    value: fc.constantFrom(...DEPARTMENTS),
+  }),
+  fc.record({
+    field: fc.constant('user.department'),
+    operator: fc.constantFrom('in', 'nin'),
+    value: fc.subarray(DEPARTMENTS, { minLength: 1 }),
+  }),
+  fc.record({
+    field: fc.constant('request.model'),
+    operator: fc.constantFrom('eq', 'neq'),
+    value: fc.constantFrom(...MODELS),
+  }),
+  fc.record({
+    field: fc.constant('user.role'),
+    operator: fc.constant('in'),
+    value: fc.subarray(ROLES, { minLength: 1 }),
+  }),
   fc.record({ field: fc.constant('request.stream'), operator: fc.constant('eq'), value: fc.boolean() }),
 );
 
@@ -33,7 +49,9 @@ const factsArb = fc.record({
   stream: fc.boolean(),
 });
 
-function compile(specs: ReadonlyArray<{ conditions: unknown[]; priority: number; enabled: boolean }>): readonly CompiledRule[] {
+function compile(
+  specs: ReadonlyArray<{ conditions: unknown[]; priority: number; enabled: boolean }>,
+): readonly CompiledRule[] {
   const { rules, errors } = compileRules(
     specs.map((spec, i) => ({ ...spec, name: `r${i}`, action: { provider: 'p' } }) as never),
     { knownProviders: new Set(['p']), source: 'config' },
@@ -65,7 +83,13 @@ describe('rule index', () => {
     }));
     const rules = compile(specs).map((rule) => {
       let calls = 0;
-      const counted = { ...rule, matches: (facts: Parameters<CompiledRule['matches']>[0]) => (calls++, rule.matches(facts)) };
+      const counted = {
+        ...rule,
+        matches: (facts: Parameters<CompiledRule['matches']>[0]) => {
+          calls++;
+          return rule.matches(facts);
+        },
+      };
       return Object.assign(counted, { calls: () => calls });
     });
     const list = ruleList(rules);

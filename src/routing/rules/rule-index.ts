@@ -18,7 +18,14 @@ export interface RuleList {
 
 /** Below this size a plain scan is as fast as the index. */
 const INDEX_THRESHOLD = 32;
-const INDEXABLE_FIELDS = ['user.department', 'user.role', 'user.id', 'tenant.id', 'request.model', 'request.use_case'];
+const INDEXABLE_FIELDS = [
+  'user.department',
+  'user.role',
+  'user.id',
+  'tenant.id',
+  'request.model',
+  'request.use_case',
+];
 
 export function ruleList(rules: readonly CompiledRule[]): RuleList {
   if (rules.length < INDEX_THRESHOLD) return { rules, firstMatch: (facts) => scan(rules, facts) };
@@ -47,7 +54,11 @@ function requiredValues(rule: CompiledRule, field: string): readonly string[] | 
   for (const condition of rule.conditions) {
     if (condition.field !== field) continue;
     if (condition.operator === 'eq' && typeof condition.expected === 'string') return [condition.expected];
-    if (condition.operator === 'in' && Array.isArray(condition.expected) && condition.expected.every((v) => typeof v === 'string')) {
+    if (
+      condition.operator === 'in' &&
+      Array.isArray(condition.expected) &&
+      condition.expected.every((v) => typeof v === 'string')
+    ) {
       return condition.expected as string[];
     }
   }
@@ -59,7 +70,8 @@ function buildIndex(rules: readonly CompiledRule[]): Index | null {
   for (const field of INDEXABLE_FIELDS) {
     const distinct = new Set<string>();
     for (const rule of rules) for (const value of requiredValues(rule, field) ?? []) distinct.add(value);
-    if (distinct.size > 1 && (!best || distinct.size > best.distinct)) best = { field, distinct: distinct.size };
+    if (distinct.size > 1 && (!best || distinct.size > best.distinct))
+      best = { field, distinct: distinct.size };
   }
   if (!best) return null;
   const field = best.field;
@@ -82,7 +94,11 @@ function buildIndex(rules: readonly CompiledRule[]): Index | null {
   return read ? { read, byValue, unconstrained } : null;
 }
 
-function indexedFirstMatch(rules: readonly CompiledRule[], index: Index, facts: RequestFacts): CompiledRule | undefined {
+function indexedFirstMatch(
+  rules: readonly CompiledRule[],
+  index: Index,
+  facts: RequestFacts,
+): CompiledRule | undefined {
   const value = index.read(facts);
   const candidates = typeof value === 'string' ? (index.byValue.get(value) ?? NONE) : NONE;
   const others = index.unconstrained;

@@ -2,8 +2,8 @@ import { createHash } from 'node:crypto';
 import type { Snapshot } from '../../config/snapshot.ts';
 import type { SessionCache } from '../../stores/session-cache.ts';
 import type { HeaderBag } from '../request-facts.ts';
-import { resolveTargetRef } from '../target-ref.ts';
 import type { Target } from '../target.ts';
+import { resolveTargetRef } from '../target-ref.ts';
 
 /**
  * Step 3: session affinity. A session header pins a conversation to the targets chosen on its
@@ -75,7 +75,11 @@ export type PinnedLookup =
   | { kind: 'none' | 'stale' }
   | { kind: 'unavailable'; error: unknown };
 
-export async function pinnedTargets(sessions: SessionCache, key: string, snapshot: Snapshot): Promise<PinnedLookup> {
+export async function pinnedTargets(
+  sessions: SessionCache,
+  key: string,
+  snapshot: Snapshot,
+): Promise<PinnedLookup> {
   let stored: readonly string[] | undefined;
   try {
     stored = await sessions.get(key);
@@ -84,6 +88,8 @@ export async function pinnedTargets(sessions: SessionCache, key: string, snapsho
     return { kind: 'unavailable', error };
   }
   if (!stored) return { kind: 'none' };
-  const targets = stored.map((ref) => resolveTargetRef(ref, snapshot.providers)).filter((t): t is Target => t !== undefined);
+  const targets = stored
+    .map((ref) => resolveTargetRef(ref, snapshot.providers))
+    .filter((t): t is Target => t !== undefined);
   return targets.length > 0 ? { kind: 'pinned', targets } : { kind: 'stale' };
 }

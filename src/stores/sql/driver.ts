@@ -38,7 +38,11 @@ export interface SqlDriver extends SqlQueryable {
 export function isConnectionError(error: unknown): boolean {
   if (!(error instanceof Error)) return false;
   // The store's own outcomes are answers from a working database, not outages.
-  if (error instanceof RuleNotFoundError || error instanceof VersionConflictError || error instanceof DuplicateRuleError) {
+  if (
+    error instanceof RuleNotFoundError ||
+    error instanceof VersionConflictError ||
+    error instanceof DuplicateRuleError
+  ) {
     return false;
   }
   const code = (error as { code?: unknown }).code;

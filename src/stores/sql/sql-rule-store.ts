@@ -4,12 +4,12 @@ import type { ConditionSpec, RuleAction, RuleSpec } from '../../routing/rules/sc
 import {
   DuplicateRuleError,
   type RuleChangeListener,
+  RuleNotFoundError,
   type RuleStore,
   type RuleStoreStatus,
   RuleStoreUnavailableError,
   type StoredRule,
   VersionConflictError,
-  RuleNotFoundError,
 } from '../rule-store.ts';
 import { isConnectionError, type Row, type SqlDriver, type SqlQueryable } from './driver.ts';
 import { migrate, quoteIdentifier } from './migrations.ts';
@@ -185,7 +185,9 @@ export class SqlRuleStore implements RuleStore {
       return { ok: false, error: this.#dbError ? `cannot connect: ${this.#dbError}` : 'starting' };
     }
     if (this.#dbError !== undefined) return { ok: false, error: this.#dbError };
-    return this.#feedError === undefined ? { ok: true } : { ok: false, error: this.#feedError, feedOnly: true };
+    return this.#feedError === undefined
+      ? { ok: true }
+      : { ok: false, error: this.#feedError, feedOnly: true };
   }
 
   /** Runs one operation, translating outages and constraint violations into the store's errors. */
