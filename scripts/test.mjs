@@ -36,7 +36,9 @@ try {
   passed += results.numPassedTests;
   failed += results.numFailedTests + (results.numRuntimeErrorTests ?? 0);
   // A file that fails to load counts as a failure even if no test inside it ran.
-  failed += results.testResults.filter((f) => f.status === 'failed' && f.assertionResults.length === 0).length;
+  failed += results.testResults.filter(
+    (f) => f.status === 'failed' && f.assertionResults.length === 0,
+  ).length;
 } catch {
   failed += 1;
 }
