@@ -27,6 +27,8 @@ providers:
 identity:
   api_keys: [{key: "$USER_KEY", tenant: acme, user: {id: u1, role: analyst}}]
 routing: {default: up/m1}
+mcp_servers:
+  - {name: tools, url: "${upstream.url.replace('/v1', '/mcp')}"}
 `;
 
 beforeAll(async () => {
@@ -55,20 +57,24 @@ async function post(path: string, body: string | Buffer, headers: Record<string,
   return { status: response.statusCode, text, headers: response.headers };
 }
 
-function expectCleanError(
-  result: { status: number; text: string },
-  shape: 'openai' | 'anthropic' = 'openai',
-) {
+type Shape = 'openai' | 'anthropic' | 'jsonrpc';
+
+function shapeOf(path: string): Shape {
+  if (path.startsWith('/v1/messages')) return 'anthropic';
+  if (path.startsWith('/mcp/')) return 'jsonrpc';
+  return 'openai';
+}
+
+function expectCleanError(result: { status: number; text: string }, shape: Shape = 'openai') {
   expect(result.status).toBeGreaterThanOrEqual(400);
   expect(result.status).toBeLessThan(500);
   const body = JSON.parse(result.text) as Record<string, unknown>;
-  if (shape === 'openai')
-    expect(body).toMatchObject({ error: { message: expect.any(String), type: expect.any(String) } });
-  else
-    expect(body).toMatchObject({
-      type: 'error',
-      error: { message: expect.any(String), type: expect.any(String) },
-    });
+  const message = expect.any(String);
+  if (shape === 'openai') expect(body).toMatchObject({ error: { message, type: expect.any(String) } });
+  if (shape === 'anthropic')
+    expect(body).toMatchObject({ type: 'error', error: { message, type: expect.any(String) } });
+  if (shape === 'jsonrpc')
+    expect(body).toMatchObject({ jsonrpc: '2.0', error: { code: expect.any(Number), message } });
   expect(result.text).not.toMatch(/at .+\.(ts|js):\d+/);
   for (const secret of Object.values(SECRETS)) expect(result.text).not.toContain(secret);
 }
@@ -76,6 +82,9 @@ function expectCleanError(
 const ENDPOINTS = [
   '/v1/chat/completions',
   '/v1/embeddings',
+  '/v1/messages',
+  '/v1/messages/count_tokens',
+  '/mcp/tools',
   '/admin/v1/explain',
   '/admin/v1/tenants/acme/rules',
 ];
@@ -114,11 +123,11 @@ describe('bad input', () => {
 
   it.each(ENDPOINTS.flatMap((path) => corpus.map(([name, body]) => [path, name, body] as const)))(
     '%s: %s → clean 4xx, nothing forwarded',
-    async (path, _name, body) => {
+    async (path, name, body) => {
       const result = await post(path, body);
       // Invalid UTF-8 decodes to replacement characters: a valid request may result, and that is fine.
-      if (result.status < 400) return;
-      expectCleanError(result);
+      if (name === 'invalid UTF-8' && result.status < 400) return;
+      expectCleanError(result, shapeOf(path));
       expect(upstream.requests).toHaveLength(0);
       expect(({} as Record<string, unknown>).polluted).toBeUndefined();
     },
@@ -139,7 +148,7 @@ describe('bad input', () => {
         upstream.reset();
         const result = await post(path, JSON.stringify(value));
         expect(result.status).toBeLessThan(500);
-        if (result.status >= 400) expectCleanError(result);
+        if (result.status >= 400) expectCleanError(result, shapeOf(path));
         if (path === '/v1/chat/completions' && result.status >= 400)
           expect(upstream.requests).toHaveLength(0);
       }),
