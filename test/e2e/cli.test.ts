@@ -38,6 +38,49 @@ describe('switchyard validate', () => {
   });
 });
 
+describe('switchyard explain', () => {
+  it('prints the decision and its trace for a request file, calling no upstream', () => {
+    const config = join(dir, 'explain.yaml');
+    writeFileSync(
+      config,
+      `version: 1
+rules_store: {kind: memory}
+providers:
+  - {name: cloud, kind: openai-compatible, base_url: "http://127.0.0.1:9/v1", models: [gpt-4o]}
+  - {name: claude, kind: openai-compatible, base_url: "http://127.0.0.1:9/v1", models: [sonnet]}
+routing:
+  default: cloud/gpt-4o
+  rules:
+    - {name: finance-on-claude, conditions: [{field: user.department, operator: eq, value: finance}], action: {provider: claude}}
+`,
+    );
+    const request = join(dir, 'request.json');
+    writeFileSync(request, JSON.stringify({ model: 'gpt-4o', messages: [{ role: 'user', content: 'hi' }] }));
+    const run = spawnSync(
+      process.execPath,
+      [...CLI, 'explain', '--config', config, request, '--tenant', 'acme', '--department', 'finance'],
+      { encoding: 'utf8' },
+    );
+    expect(run.status).toBe(0);
+    const explanation = JSON.parse(run.stdout) as {
+      decided_by: string;
+      targets: string[];
+      trace: Array<{ step: string; details?: unknown }>;
+    };
+    expect(explanation.decided_by).toBe('rule');
+    expect(explanation.targets).toEqual(['claude/sonnet']);
+    const rules = explanation.trace.find((step) => step.step === 'rules');
+    expect(JSON.stringify(rules?.details)).toContain('"actual":"finance"');
+
+    const other = spawnSync(
+      process.execPath,
+      [...CLI, 'explain', '--config', config, request, '--tenant', 'acme'],
+      { encoding: 'utf8' },
+    );
+    expect((JSON.parse(other.stdout) as { decided_by: string }).decided_by).toBe('model');
+  });
+});
+
 describe('switchyard demo', () => {
   it('shows a fallback and a stream, then exits 0', () => {
     const run = spawnSync(process.execPath, [...CLI, 'demo'], { encoding: 'utf8', timeout: 30_000 });
