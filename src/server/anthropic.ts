@@ -1,13 +1,12 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { Snapshot } from '../config/snapshot.ts';
 import type { Gateway } from '../gateway.ts';
 import { anthropicPromptEstimate } from '../providers/codecs/anthropic-openai.ts';
 import { codecsFor } from '../providers/codecs/select.ts';
 import { parseCountTokensBody, parseMessagesBody } from './anthropic-body.ts';
-import type { Exchange } from './exchange.ts';
+import { decideRequest, handleModelRequest } from './model-request.ts';
 import type { JsonObject } from './openai-body.ts';
 import { proxy } from './proxy.ts';
-import { rememberSession, routeRequest } from './route-request.ts';
 
 /**
  * The Anthropic-compatible ingress: `POST /v1/messages` goes through the same identity, routing
@@ -16,36 +15,20 @@ import { rememberSession, routeRequest } from './route-request.ts';
  * Anthropic shape (the error handler answers it for every `/v1/messages` path).
  */
 export function registerAnthropicRoutes(app: FastifyInstance, gateway: Gateway): void {
-  app.post('/v1/messages', async (request, reply) => {
-    const exchange = exchangeOf(request, 'messages');
-    const snapshot = gateway.snapshot;
-    exchange.snapshot = snapshot;
-    const identity = await snapshot.authenticator.authenticate(request.headers);
-    const body = parseMessagesBody(request.body);
-    const decision = await routeRequest({ gateway, snapshot, identity, body, headers: request.headers });
-    exchange.decision = decision;
-    return proxy({
-      gateway,
-      snapshot,
-      exchange,
-      reply,
-      decision,
+  app.post('/v1/messages', (request, reply) =>
+    handleModelRequest(gateway, request, reply, {
+      endpoint: 'messages',
       op: 'chat',
-      stream: body.stream === true,
-      codecFor: codecsFor('anthropic', { body }),
-      clientHeaders: request.headers,
-      onServed: (target) => rememberSession(gateway, decision, target),
-    });
-  });
+      parse: parseMessagesBody,
+      codecFor: (body) => codecsFor('anthropic', { body }),
+    }),
+  );
 
   app.post('/v1/messages/count_tokens', async (request, reply) => {
-    const exchange = exchangeOf(request, 'other');
-    const snapshot = gateway.snapshot;
-    exchange.snapshot = snapshot;
-    const identity = await snapshot.authenticator.authenticate(request.headers);
-    const body = parseCountTokensBody(request.body);
-    const decision = await routeRequest({ gateway, snapshot, identity, body, headers: request.headers });
-    exchange.decision = decision;
+    const { snapshot, exchange, body, decision } = await decideRequest(gateway, request, {
+      endpoint: 'other',
+      parse: parseCountTokensBody,
+    });
     // Only Anthropic providers can count; with none among the targets, the gateway estimates.
     const counting = decision.targets.filter((target) => isAnthropic(snapshot, target.provider));
     if (counting.length === 0) return sendEstimate(reply, body);
@@ -76,10 +59,4 @@ function sendEstimate(reply: FastifyReply, body: JsonObject): FastifyReply {
     .header('x-switchyard-token-count', 'estimate')
     .type('application/json')
     .send({ input_tokens: anthropicPromptEstimate(body) });
-}
-
-function exchangeOf(request: FastifyRequest, endpoint: Exchange['endpoint']): Exchange {
-  const exchange = request.exchange;
-  exchange.endpoint = endpoint;
-  return exchange;
 }

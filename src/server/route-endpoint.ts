@@ -1,8 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import type { Gateway } from '../gateway.ts';
 import { describeDecision } from './explain.ts';
+import { decideRequest } from './model-request.ts';
 import { parseChatBody } from './openai-body.ts';
-import { routeRequest } from './route-request.ts';
 
 /**
  * `POST /v1/route`: the routing decision for a chat completions body, as the proxy path would make
@@ -11,22 +11,13 @@ import { routeRequest } from './route-request.ts';
  */
 export function registerRouteEndpoint(app: FastifyInstance, gateway: Gateway): void {
   app.post('/v1/route', async (request, reply) => {
-    const exchange = request.exchange;
-    exchange.endpoint = 'route';
-    const snapshot = gateway.snapshot;
-    exchange.snapshot = snapshot;
-    const identity = await snapshot.authenticator.authenticate(request.headers);
-    const body = parseChatBody(request.body);
     // Rule-by-rule condition details stay on the admin explain endpoint.
-    const decision = await routeRequest({
+    const { decision } = await decideRequest(
       gateway,
-      snapshot,
-      identity,
-      body,
-      headers: request.headers,
-      explain: false,
-    });
-    exchange.decision = decision;
+      request,
+      { endpoint: 'route', parse: parseChatBody },
+      false,
+    );
     return reply.type('application/json').send({ object: 'switchyard.route', ...describeDecision(decision) });
   });
 }

@@ -1,0 +1,80 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { Snapshot } from '../config/snapshot.ts';
+import type { Gateway } from '../gateway.ts';
+import type { CodecFor } from '../providers/codecs/select.ts';
+import type { Operation } from '../providers/profiles.ts';
+import type { RoutedDecision } from '../routing/pipeline.ts';
+import type { Exchange } from './exchange.ts';
+import type { JsonObject } from './openai-body.ts';
+import { proxy } from './proxy.ts';
+import { rememberSession, routeRequest } from './route-request.ts';
+
+/**
+ * The path every model request takes, whatever its API: identity, body checks, the routing
+ * decision, then the proxy. The ingresses differ only in what this takes as parameters.
+ */
+export interface ModelRoute<Body extends JsonObject> {
+  endpoint: Exchange['endpoint'];
+  op: Operation;
+  /** Checks the body in the API's own terms (throws a 400 from the catalogue). */
+  parse(raw: unknown): Body;
+  codecFor(body: Body): CodecFor;
+  /** The text scanned for PII and counted for tokens, when it is not the body's messages. */
+  conversation?(body: Body): unknown;
+}
+
+export interface DecidedRequest<Body extends JsonObject> {
+  snapshot: Snapshot;
+  exchange: Exchange;
+  body: Body;
+  decision: RoutedDecision;
+}
+
+/** Identity, body and decision: what every ingress does before choosing how to answer. */
+export async function decideRequest<Body extends JsonObject>(
+  gateway: Gateway,
+  request: FastifyRequest,
+  route: Pick<ModelRoute<Body>, 'endpoint' | 'parse' | 'conversation'>,
+  explain?: boolean,
+): Promise<DecidedRequest<Body>> {
+  const exchange = request.exchange;
+  exchange.endpoint = route.endpoint;
+  const snapshot = gateway.snapshot;
+  exchange.snapshot = snapshot;
+  const identity = await snapshot.authenticator.authenticate(request.headers);
+  const body = route.parse(request.body);
+  const conversation = route.conversation;
+  const decision = await routeRequest({
+    gateway,
+    snapshot,
+    identity,
+    body,
+    headers: request.headers,
+    ...(conversation ? { conversation: () => conversation(body) } : {}),
+    ...(explain === undefined ? {} : { explain }),
+  });
+  exchange.decision = decision;
+  return { snapshot, exchange, body, decision };
+}
+
+/** Decides, then proxies to the decision's targets and pins the session to the one that served. */
+export async function handleModelRequest<Body extends JsonObject>(
+  gateway: Gateway,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  route: ModelRoute<Body>,
+): Promise<FastifyReply> {
+  const { snapshot, exchange, body, decision } = await decideRequest(gateway, request, route);
+  return proxy({
+    gateway,
+    snapshot,
+    exchange,
+    reply,
+    decision,
+    op: route.op,
+    stream: body.stream === true,
+    codecFor: route.codecFor(body),
+    clientHeaders: request.headers,
+    onServed: (target) => rememberSession(gateway, decision, target),
+  });
+}
