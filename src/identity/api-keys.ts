@@ -1,4 +1,4 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { hash, timingSafeEqual } from 'node:crypto';
 import { frozenIdentity, type Identity } from './identity.ts';
 import type { ApiKeyConfig } from './schema.ts';
 
@@ -40,8 +40,9 @@ export function compileApiKeys(keys: readonly ApiKeyConfig[]): ApiKeyTable {
   return { size: entries.size, lookup };
 }
 
+/** One-shot hashing (no Hash object per call): this runs on every authenticated request. */
 function sha256(text: string): Buffer {
-  return createHash('sha256').update(text, 'utf8').digest();
+  return hash('sha256', text, 'buffer');
 }
 
 function identityFor(key: ApiKeyConfig, index: number): Identity {

@@ -24,6 +24,11 @@ export interface Detector {
   readonly pattern: RegExp;
   /** A substring every match contains; when the text lacks it the scan is skipped. */
   readonly requires?: string;
+  /**
+   * A cheap test every text with a match passes (a literal prefix, a digit): most prompts fail
+   * it, and then the detector's full pattern, with its lookarounds, never runs.
+   */
+  readonly precheck?: RegExp;
   /** Length of the accepted prefix of a candidate, or 0 to reject it. Absent: accept as is. */
   readonly confirm?: (candidate: string) => number;
 }
@@ -31,7 +36,7 @@ export interface Detector {
 function detector(
   kind: PiiKind,
   pattern: RegExp,
-  options: { requires?: string; confirm?: (candidate: string) => number } = {},
+  options: { requires?: string; precheck?: RegExp; confirm?: (candidate: string) => number } = {},
 ): Detector {
   return { kind, level: PII_LEVELS[kind], pattern, ...options };
 }
@@ -142,21 +147,26 @@ const IPV4 = new RegExp(`(?<![\\w.])${IPV4_OCTET}(?:\\.${IPV4_OCTET}){3}(?!\\w|\
 /** Hex groups and colons (and a dotted tail); `confirmIpv6` does the real parsing. */
 const IPV6 = /(?<![\w:.])[0-9A-Fa-f]{0,4}:[0-9A-Fa-f:.]{2,42}(?![\w:.])/g;
 
+/** Every key shape above starts with one of these literals. */
+const API_KEY_PREFIX = /sk-|AKIA|gh[pousr]_|github_pat_|xox[baprs]-|AIza/;
+/** Cards, IBANs and phone numbers all contain digits. */
+const DIGIT = /\d/;
+
 /**
  * All detectors, most severe level first, so that a sensitivity check can stop at the first
  * level that nothing below can beat.
  */
 export const DETECTORS: readonly Detector[] = [
   detector('private_key', PRIVATE_KEY, { requires: 'PRIVATE KEY' }),
-  detector('api_key', API_KEY, { confirm: confirmApiKey }),
+  detector('api_key', API_KEY, { precheck: API_KEY_PREFIX, confirm: confirmApiKey }),
   detector('jwt', JWT, { requires: 'eyJ' }),
-  detector('payment_card', PAYMENT_CARD, { confirm: confirmPaymentCard }),
-  detector('iban', IBAN, { confirm: confirmIban }),
+  detector('payment_card', PAYMENT_CARD, { precheck: DIGIT, confirm: confirmPaymentCard }),
+  detector('iban', IBAN, { precheck: DIGIT, confirm: confirmIban }),
   detector('us_ssn', US_SSN, { requires: '-' }),
   detector('email', EMAIL, { requires: '@' }),
   detector('phone', PHONE_INTERNATIONAL, { requires: '+', confirm: confirmInternationalPhone }),
-  detector('phone', PHONE_NANP),
-  detector('phone', PHONE_TRUNK),
+  detector('phone', PHONE_NANP, { precheck: DIGIT }),
+  detector('phone', PHONE_TRUNK, { precheck: DIGIT }),
   detector('ip_address', IPV4, { requires: '.' }),
   detector('ip_address', IPV6, { requires: ':', confirm: confirmIpv6 }),
 ];

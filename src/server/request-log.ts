@@ -43,8 +43,8 @@ export function logExchange(gateway: Gateway, request: FastifyRequest, status: n
       );
     }
   }
-  if (!gateway.logger.isLevelEnabled('info')) return;
-  gateway.logger.info(
+  if (!gateway.requestLog.isLevelEnabled('info')) return;
+  gateway.requestLog.info(
     {
       reqId: exchange.requestId,
       method: request.method,
