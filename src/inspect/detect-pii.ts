@@ -9,7 +9,7 @@ import { SENSITIVITY_LEVELS, type SensitivityLevel, sensitivityRank } from './se
  */
 function* spans(detector: Detector, text: string): Generator<readonly [number, number]> {
   if (detector.requires !== undefined && !text.includes(detector.requires)) return;
-  if (detector.precheck !== undefined && !detector.precheck.test(text)) return;
+  if (detector.precheck !== undefined && !detector.precheck(text)) return;
   const pattern = detector.pattern;
   pattern.lastIndex = 0;
   for (let match = pattern.exec(text); match !== null; match = pattern.exec(text)) {

@@ -28,7 +28,7 @@ export interface Detector {
    * A cheap test every text with a match passes (a literal prefix, a digit): most prompts fail
    * it, and then the detector's full pattern, with its lookarounds, never runs.
    */
-  readonly precheck?: RegExp;
+  readonly precheck?: (text: string) => boolean;
   /** Length of the accepted prefix of a candidate, or 0 to reject it. Absent: accept as is. */
   readonly confirm?: (candidate: string) => number;
 }
@@ -36,7 +36,11 @@ export interface Detector {
 function detector(
   kind: PiiKind,
   pattern: RegExp,
-  options: { requires?: string; precheck?: RegExp; confirm?: (candidate: string) => number } = {},
+  options: {
+    requires?: string;
+    precheck?: (text: string) => boolean;
+    confirm?: (candidate: string) => number;
+  } = {},
 ): Detector {
   return { kind, level: PII_LEVELS[kind], pattern, ...options };
 }
@@ -147,10 +151,23 @@ const IPV4 = new RegExp(`(?<![\\w.])${IPV4_OCTET}(?:\\.${IPV4_OCTET}){3}(?!\\w|\
 /** Hex groups and colons (and a dotted tail); `confirmIpv6` does the real parsing. */
 const IPV6 = /(?<![\w:.])[0-9A-Fa-f]{0,4}:[0-9A-Fa-f:.]{2,42}(?![\w:.])/g;
 
-/** Every key shape above starts with one of these literals. */
-const API_KEY_PREFIX = /sk-|AKIA|gh[pousr]_|github_pat_|xox[baprs]-|AIza/;
+/**
+ * Prechecks use `indexOf`, which scans far faster than a regex (a regex test over 100 KB of prose
+ * costs about as much as the detector it would save).
+ */
+const API_KEY_PREFIXES = ['sk-', 'AKIA', 'gh', 'xox', 'AIza'];
+
+/** Every key shape above starts with one of these literals (`gh` covers ghp_…, github_pat_…). */
+function hasApiKeyPrefix(text: string): boolean {
+  return API_KEY_PREFIXES.some((prefix) => text.includes(prefix));
+}
+
+const DIGITS = ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'];
+
 /** Cards, IBANs and phone numbers all contain digits. */
-const DIGIT = /\d/;
+function hasDigit(text: string): boolean {
+  return DIGITS.some((digit) => text.includes(digit));
+}
 
 /**
  * All detectors, most severe level first, so that a sensitivity check can stop at the first
@@ -158,15 +175,15 @@ const DIGIT = /\d/;
  */
 export const DETECTORS: readonly Detector[] = [
   detector('private_key', PRIVATE_KEY, { requires: 'PRIVATE KEY' }),
-  detector('api_key', API_KEY, { precheck: API_KEY_PREFIX, confirm: confirmApiKey }),
+  detector('api_key', API_KEY, { precheck: hasApiKeyPrefix, confirm: confirmApiKey }),
   detector('jwt', JWT, { requires: 'eyJ' }),
-  detector('payment_card', PAYMENT_CARD, { precheck: DIGIT, confirm: confirmPaymentCard }),
-  detector('iban', IBAN, { precheck: DIGIT, confirm: confirmIban }),
+  detector('payment_card', PAYMENT_CARD, { precheck: hasDigit, confirm: confirmPaymentCard }),
+  detector('iban', IBAN, { precheck: hasDigit, confirm: confirmIban }),
   detector('us_ssn', US_SSN, { requires: '-' }),
   detector('email', EMAIL, { requires: '@' }),
   detector('phone', PHONE_INTERNATIONAL, { requires: '+', confirm: confirmInternationalPhone }),
-  detector('phone', PHONE_NANP, { precheck: DIGIT }),
-  detector('phone', PHONE_TRUNK, { precheck: DIGIT }),
+  detector('phone', PHONE_NANP, { precheck: hasDigit }),
+  detector('phone', PHONE_TRUNK, { precheck: hasDigit }),
   detector('ip_address', IPV4, { requires: '.' }),
   detector('ip_address', IPV6, { requires: ':', confirm: confirmIpv6 }),
 ];
