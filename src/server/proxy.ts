@@ -109,6 +109,14 @@ export async function proxy(req: ProxyRequest): Promise<FastifyReply> {
     req.onServed?.(result.target);
     return reply.code(result.status).type('application/json').send(decoded.body);
   }
+  let relay: StreamRelay;
+  try {
+    relay = codec.openStream(result.target.model);
+  } catch (error) {
+    // Nothing has been sent yet: release the upstream stream before answering with the error.
+    result.cancel();
+    throw error;
+  }
   req.onServed?.(result.target);
 
   const started = performance.now() - (result.attempts.at(-1)?.durationMs ?? 0);
@@ -127,7 +135,7 @@ export async function proxy(req: ProxyRequest): Promise<FastifyReply> {
   res.writeHead(result.status, reply.getHeaders() as OutgoingHttpHeaders);
   // Fastify runs no onResponse hook for a hijacked reply: the request's log line is written here.
   res.once('finish', () => logExchange(gateway, reply.request, res.statusCode));
-  pumpStream(res, result, codec.openStream(result.target.model), exchange, () => {
+  pumpStream(res, result, relay, exchange, () => {
     // Only complete streams say how long this target takes (selection_policy: fastest).
     if (!exchange.streamError) {
       gateway.routing.preferences.latency.observeTotal(result.target.statsKey, performance.now() - started);
