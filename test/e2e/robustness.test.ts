@@ -197,6 +197,16 @@ describe('overload', () => {
     try {
       upstream.setBehaviour('*', { latencyMs: 300 });
       const agent = new Agent({ connections: 20 });
+      // While the gateway is full, its probes still answer: an orchestrator must not kill it.
+      const probes = new Promise<number[]>((resolve) =>
+        setTimeout(
+          () =>
+            void Promise.all(
+              ['/healthz', '/readyz', '/metrics'].map((p) => fetch(`${small.url}${p}`).then((r) => r.status)),
+            ).then(resolve),
+          100,
+        ),
+      );
       const results = await Promise.all(
         Array.from({ length: 12 }, () =>
           request(`${small.url}/v1/chat/completions`, {
@@ -215,6 +225,7 @@ describe('overload', () => {
       expect(results.filter((r) => r.status === 200)).toHaveLength(3);
       expect(shed).toHaveLength(9);
       expect(shed[0]?.retryAfter).toBe('1');
+      expect(await probes).toEqual([200, 200, 200]);
       expect(JSON.parse(shed[0]?.body ?? '{}')).toMatchObject({ error: { code: 'overloaded' } });
       upstream.setBehaviour('*', {});
       const after = await post(

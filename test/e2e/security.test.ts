@@ -86,6 +86,32 @@ describe('the policy provider', () => {
   });
 });
 
+describe('decision headers', () => {
+  it('carry a policy id or model that is not plain ASCII percent-encoded, never breaking the response', async () => {
+    const response = await send({
+      model: 'm1',
+      routing_policy: { policy_id: 'politique-été→ß', default: 'up/m1' },
+    });
+    expect(response.status).toBe(200);
+    expect(response.headers.get('x-switchyard-policy')).toBe(encodeURIComponent('politique-été→ß'));
+  });
+});
+
+describe('upstream credentials', () => {
+  it("an upstream's 401 reaches the client as a 502 about the gateway's key, not as the client's auth failure", async () => {
+    upstream.setBehaviour('m1', { status: 401, errorMessage: 'Incorrect API key provided: sk-...abcd' });
+    try {
+      const response = await send({ model: 'm1' });
+      expect(response.status).toBe(502);
+      const body = (await response.json()) as { error: { code: string; message: string } };
+      expect(body.error.code).toBe('upstream_auth_failed');
+      expect(body.error.message).not.toContain('sk-');
+    } finally {
+      upstream.reset();
+    }
+  });
+});
+
 describe('backends', () => {
   it('the direct-backend header cannot reach a backend outside its allow-list, in any spelling', async () => {
     elsewhere.reset();
