@@ -129,7 +129,7 @@ export class Gateway {
   async close(): Promise<void> {
     await this.routing.close();
     await this.mcp.close();
-    await this.pools.closeAll();
+    await this.pools.closeAll(this.#snapshot.config.server.drain_timeout_ms);
     await this.tracer?.shutdown();
   }
 }

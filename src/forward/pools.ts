@@ -11,6 +11,17 @@ export interface PoolOptions {
   bodyTimeoutMs: number;
 }
 
+async function closeWithin(pool: Pool, graceMs: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<'expired'>((resolve) => {
+    timer = setTimeout(() => resolve('expired'), graceMs);
+    timer.unref();
+  });
+  const outcome = await Promise.race([pool.close().then(() => 'closed' as const), expired]);
+  clearTimeout(timer);
+  if (outcome === 'expired') await pool.destroy();
+}
+
 export class PoolRegistry {
   readonly #pools = new Map<string, Pool>();
 
@@ -30,18 +41,21 @@ export class PoolRegistry {
     return pool;
   }
 
-  /** Closes every pool not in `inUse`; returns when their in-flight requests have finished. */
-  async retainOnly(inUse: ReadonlySet<Pool>): Promise<void> {
+  /**
+   * Closes every pool not in `inUse`, letting in-flight requests finish for up to `graceMs`;
+   * whatever is still running then is destroyed, so a stuck upstream cannot hold a shutdown.
+   */
+  async retainOnly(inUse: ReadonlySet<Pool>, graceMs = 10_000): Promise<void> {
     const closing: Promise<void>[] = [];
     for (const [key, pool] of this.#pools) {
       if (inUse.has(pool)) continue;
       this.#pools.delete(key);
-      closing.push(pool.close());
+      closing.push(closeWithin(pool, graceMs));
     }
     await Promise.allSettled(closing);
   }
 
-  async closeAll(): Promise<void> {
-    await this.retainOnly(new Set());
+  async closeAll(graceMs?: number): Promise<void> {
+    await this.retainOnly(new Set(), graceMs);
   }
 }

@@ -186,6 +186,8 @@ async function pumpStream(
 ): Promise<void> {
   // True once the upstream side is over (complete, or failed); false when the client left first.
   let upstreamDone = false;
+  // True only when the upstream ended the stream itself; in every other case it is cancelled.
+  let upstreamEnded = false;
   try {
     const first = translate(relay, upstream.first);
     if (first === null) {
@@ -208,6 +210,7 @@ async function pumpStream(
       }
       if (next.done) {
         upstreamDone = true;
+        upstreamEnded = true;
         await write(res, relay.end());
         return;
       }
@@ -224,10 +227,10 @@ async function pumpStream(
     // What the relay saw (an upstream error event, usage) counts even if the client left right after.
     exchange.usage = relay.usage;
     exchange.streamError ??= relay.error;
-    if (!upstreamDone) {
-      exchange.streamError ??= 'client disconnected';
-      upstream.cancel();
-    }
+    if (!upstreamDone) exchange.streamError ??= 'client disconnected';
+    // Stop reading (and release the connection) unless the upstream finished by itself: a stream
+    // left half-read would hold its connection, and the pool's shutdown, forever.
+    if (!upstreamEnded) upstream.cancel();
     if (!res.destroyed) res.end();
     onEnd();
   }
