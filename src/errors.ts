@@ -1,3 +1,4 @@
+import type { OpenAIErrorBody } from './wire/openai.ts';
 /**
  * The one error catalogue: every error Switchyard raises to a client is defined here with its
  * HTTP status, OpenAI error `type` and `code`. Handlers throw these; one error handler turns them
@@ -39,9 +40,7 @@ export class GatewayError extends Error {
   }
 }
 
-export interface OpenAIErrorBody {
-  error: { message: string; type: string; code: string | null; param: string | null };
-}
+export type { OpenAIErrorBody } from './wire/openai.ts';
 
 export const errors = {
   invalidJson: (detail: string) =>

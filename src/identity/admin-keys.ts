@@ -1,4 +1,5 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { timingSafeEqual } from 'node:crypto';
+import { sha256 } from './digest.ts';
 
 /**
  * The `admin.keys` of the config, compiled once per snapshot: SHA-256 digests compared with
@@ -30,8 +31,4 @@ export function compileAdminKeys(keys: readonly AdminKeyEntry[]): AdminKeyTable 
       return found;
     },
   };
-}
-
-function sha256(text: string): Buffer {
-  return createHash('sha256').update(text, 'utf8').digest();
 }

@@ -1,4 +1,5 @@
-import { hash, timingSafeEqual } from 'node:crypto';
+import { timingSafeEqual } from 'node:crypto';
+import { sha256 } from './digest.ts';
 import { frozenIdentity, type Identity } from './identity.ts';
 import type { ApiKeyConfig } from './schema.ts';
 
@@ -38,11 +39,6 @@ export function compileApiKeys(keys: readonly ApiKeyConfig[]): ApiKeyTable {
   }
 
   return { size: entries.size, lookup };
-}
-
-/** One-shot hashing (no Hash object per call): this runs on every authenticated request. */
-function sha256(text: string): Buffer {
-  return hash('sha256', text, 'buffer');
 }
 
 function identityFor(key: ApiKeyConfig, index: number): Identity {

@@ -4,6 +4,7 @@ import { UpstreamAbort } from '../forward/upstream-abort.ts';
 import type { McpLogInfo } from '../mcp/proxy.ts';
 import type { TraceParent } from '../observability/trace-context.ts';
 import type { RequestSpan } from '../observability/tracing.ts';
+import type { Usage } from '../providers/codecs/codec.ts';
 import type { Decision } from '../routing/decision.ts';
 import type { Target } from '../routing/target.ts';
 
@@ -13,10 +14,7 @@ import type { Target } from '../routing/target.ts';
  */
 export type Endpoint = 'chat' | 'embeddings' | 'messages' | 'models' | 'route' | 'mcp' | 'admin' | 'other';
 
-export interface Usage {
-  promptTokens: number;
-  completionTokens: number;
-}
+export type { Usage } from '../providers/codecs/codec.ts';
 
 export interface Exchange {
   readonly requestId: string;

@@ -1,11 +1,11 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
-import { type AddressInfo, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type FakeOpenAI, startFakeOpenAI } from '../../src/testing/fake-openai.ts';
+import { freePort } from '../helpers/net.ts';
 import { TEST_DATABASE_URL } from '../helpers/postgres.ts';
 import { deleteKeys, SHARED_REDIS_URL, uniquePrefix } from '../helpers/redis.ts';
 
@@ -19,15 +19,6 @@ const schema = `sy_replicas_${Math.random().toString(36).slice(2, 10)}`;
 const prefix = uniquePrefix('replicas');
 let upstream: FakeOpenAI;
 const replicas: Array<{ child: ChildProcess; url: string }> = [];
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const probe = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as AddressInfo;
-      probe.close(() => resolve(port));
-    });
-  });
-}
 
 async function startReplica(dir: string, name: string): Promise<{ child: ChildProcess; url: string }> {
   const port = await freePort();

@@ -1,11 +1,11 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { type AddressInfo, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Agent, request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type FakeBehaviour, type FakeOpenAI, startFakeOpenAI } from '../../src/testing/fake-openai.ts';
+import { freePort } from '../helpers/net.ts';
 
 /**
  * The long run (`npm run test:stress`): a gateway process under a fixed request rate for
@@ -32,15 +32,6 @@ function failureMix(count: number): FakeBehaviour[] {
   return Array.from({ length: count }, (_, i) =>
     i % 20 === 7 ? (faults[i % faults.length] as FakeBehaviour) : {},
   );
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const probe = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as AddressInfo;
-      probe.close(() => resolve(port));
-    });
-  });
 }
 
 function sample(pid: number): { rssMb: number; fds: number } {
