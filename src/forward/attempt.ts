@@ -4,6 +4,7 @@ import type { Operation } from '../providers/profiles.ts';
 import type { Target } from '../routing/target.ts';
 import { parseRetryAfter } from './target-health.ts';
 import type { UpstreamSignal } from './upstream-abort.ts';
+import { dispatchUpstream, type UpstreamHead } from './upstream-response.ts';
 
 /**
  * One request to one target. Decides only what happened; whether to fall back is the chain's call,
@@ -67,24 +68,30 @@ export type AttemptResult = JsonSuccess | StreamSuccess | AttemptFailure;
 
 export async function sendAttempt(req: AttemptRequest): Promise<AttemptResult> {
   const { provider } = req;
-  let response: Awaited<ReturnType<typeof provider.pool.request>>;
+  let head: UpstreamHead;
   try {
-    response = await provider.pool.request({
-      method: 'POST',
-      path: provider.profile.path(req.op, provider.basePath, req.target.model, provider.config.api_version),
-      headers: { ...provider.headers, ...passedHeaders(provider, req.clientHeaders), ...req.headers },
-      body: req.body,
-      signal: req.signal,
-    });
+    head = await dispatchUpstream(
+      provider.pool,
+      {
+        method: 'POST',
+        path: provider.profile.path(req.op, provider.basePath, req.target.model, provider.config.api_version),
+        headers: { ...provider.headers, ...passedHeaders(provider, req.clientHeaders), ...req.headers },
+        body: req.body,
+      },
+      req.signal,
+    );
   } catch (error) {
     return failureFromError(error, req.signal);
   }
 
-  const { statusCode, headers, body } = response;
-  if (statusCode >= 400) {
+  const { status, headers, body } = head;
+  if (status >= 400) {
     // Only the start of an error body is ever read (its message); the rest is discarded unread.
-    const upstreamBody = await readPrefix(body, MAX_ERROR_BODY_BYTES).catch(() => undefined);
-    return httpFailure(statusCode, headers['retry-after'], upstreamBody);
+    const upstreamBody = await body
+      .collect(MAX_ERROR_BODY_BYTES)
+      .then((collected) => collected.bytes)
+      .catch(() => undefined);
+    return httpFailure(status, headers['retry-after'], upstreamBody);
   }
 
   if (!req.stream) {
@@ -92,23 +99,17 @@ export async function sendAttempt(req: AttemptRequest): Promise<AttemptResult> {
     try {
       const declared = Number(headers['content-length'] ?? Number.NaN);
       if (declared > MAX_RESPONSE_BYTES) {
-        body.destroy();
+        body.cancel();
         return invalidResponse('upstream answer exceeds the size limit');
       }
-      // With a declared length, undici's own consumer; without one, read with a running limit.
-      raw = Number.isFinite(declared) ? await readAll(body) : await readPrefix(body, MAX_RESPONSE_BYTES + 1);
-      if (raw.length > MAX_RESPONSE_BYTES) return invalidResponse('upstream answer exceeds the size limit');
+      const collected = await body.collect(MAX_RESPONSE_BYTES);
+      if (collected.truncated) return invalidResponse('upstream answer exceeds the size limit');
+      raw = collected.bytes;
     } catch (error) {
       return failureFromError(error, req.signal);
     }
     try {
-      return {
-        ok: true,
-        kind: 'json',
-        status: statusCode,
-        body: raw,
-        json: JSON.parse(raw.toString('utf8')),
-      };
+      return { ok: true, kind: 'json', status, body: raw, json: JSON.parse(raw.toString('utf8')) };
     } catch {
       return invalidResponse('upstream answered with a body that is not valid JSON');
     }
@@ -116,21 +117,20 @@ export async function sendAttempt(req: AttemptRequest): Promise<AttemptResult> {
 
   const contentType = String(headers['content-type'] ?? '');
   if (!contentType.startsWith('text/event-stream')) {
-    body.destroy();
+    body.cancel();
     return invalidResponse(`upstream answered a stream request with ${contentType || 'no content type'}`);
   }
-  const iterator = body[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
   try {
-    const first = await iterator.next();
+    const first = await body.next();
     if (first.done) return invalidResponse('upstream closed the stream before sending any event');
     return {
       ok: true,
       kind: 'stream',
-      status: statusCode,
+      status,
       contentType,
       first: first.value,
-      rest: iterator,
-      cancel: () => body.destroy(),
+      rest: body,
+      cancel: () => body.cancel(),
     };
   } catch (error) {
     return failureFromError(error, req.signal);
@@ -155,26 +155,6 @@ function passedHeaders(provider: ProviderRuntime, client: ClientHeaders | undefi
 const MAX_RESPONSE_BYTES = 64 * 1024 * 1024;
 /** How much of an upstream error body is kept: enough for its message. */
 const MAX_ERROR_BODY_BYTES = 64 * 1024;
-
-/** At most `limit` bytes of a body; the rest is not read, and the connection is released. */
-async function readPrefix(body: AsyncIterable<Buffer> & { destroy(): void }, limit: number): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of body) {
-    chunks.push(chunk);
-    size += chunk.length;
-    if (size >= limit) {
-      body.destroy();
-      break;
-    }
-  }
-  return Buffer.concat(chunks).subarray(0, limit);
-}
-
-/** The whole body; undici's own consumer is much cheaper than async-iterating the stream. */
-async function readAll(body: { arrayBuffer(): Promise<ArrayBuffer> }): Promise<Buffer> {
-  return Buffer.from(await body.arrayBuffer());
-}
 
 function httpFailure(
   status: number,

@@ -20,3 +20,13 @@ export class UpstreamAbort extends EventEmitter {
 
 /** What an upstream call can be cancelled with. */
 export type UpstreamSignal = AbortSignal | UpstreamAbort;
+
+/** Calls `listener` once when `signal` aborts; returns the function that stops listening. */
+export function onAbort(signal: UpstreamSignal, listener: () => void): () => void {
+  if (signal instanceof UpstreamAbort) {
+    signal.once('abort', listener);
+    return () => signal.off('abort', listener);
+  }
+  signal.addEventListener('abort', listener, { once: true });
+  return () => signal.removeEventListener('abort', listener);
+}
