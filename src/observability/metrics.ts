@@ -1,5 +1,6 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { BreakerState } from '../forward/circuit-breaker.ts';
+import { type CounterSeries, HotCounter, HotHistogram } from './hot-series.ts';
 
 /**
  * Prometheus metrics. Every label value comes from the config (provider, model, decided_by) or a
@@ -9,46 +10,25 @@ import type { BreakerState } from '../forward/circuit-breaker.ts';
 const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120];
 const BREAKER_VALUE: Record<BreakerState, number> = { closed: 0, half_open: 1, open: 2 };
 
-/**
- * Labelled children, looked up once per label combination: prom-client validates and hashes the
- * label object on every `inc`/`observe`, which costs more than the update itself on the hot path.
- * The combinations are bounded (labels come from the config).
- */
-class ChildCache<T> {
-  readonly #children = new Map<string, T>();
-
-  constructor(private readonly make: (labels: Record<string, string>) => T) {}
-
-  get(labels: Record<string, string>): T {
-    let key = '';
-    for (const name in labels) key += `${labels[name]}\u0000`;
-    let child = this.#children.get(key);
-    if (!child) {
-      child = this.make(labels);
-      this.#children.set(key, child);
-    }
-    return child;
-  }
-}
-
 export interface TargetMetrics {
   countAttempt(outcome: string): void;
   countFallback(reason: string): void;
   observeLatency(outcome: string, seconds: number): void;
   observeFirstToken(seconds: number): void;
+  countTokens(prompt: number, completion: number): void;
 }
 
 export class Metrics {
   readonly registry = new Registry();
 
-  readonly requests = new Counter({
+  readonly requests = new HotCounter({
     name: 'switchyard_requests_total',
     help: 'Requests answered, by endpoint, chosen provider/model, deciding step and HTTP status',
     labelNames: ['endpoint', 'provider', 'model', 'decided_by', 'status'] as const,
     registers: [this.registry],
   });
 
-  readonly upstreamLatency = new Histogram({
+  readonly upstreamLatency = new HotHistogram({
     name: 'switchyard_upstream_latency_seconds',
     help: 'Time from sending an upstream request to its complete answer (streams: to the last chunk)',
     labelNames: ['provider', 'model', 'outcome'] as const,
@@ -56,7 +36,7 @@ export class Metrics {
     registers: [this.registry],
   });
 
-  readonly timeToFirstToken = new Histogram({
+  readonly timeToFirstToken = new HotHistogram({
     name: 'switchyard_time_to_first_token_seconds',
     help: 'Time from sending a streaming upstream request to its first chunk',
     labelNames: ['provider', 'model'] as const,
@@ -64,14 +44,14 @@ export class Metrics {
     registers: [this.registry],
   });
 
-  readonly attempts = new Counter({
+  readonly attempts = new HotCounter({
     name: 'switchyard_upstream_attempts_total',
     help: 'Upstream attempts by target and outcome (ok, http_error, timeout, reset, skipped_*, ...)',
     labelNames: ['provider', 'model', 'outcome'] as const,
     registers: [this.registry],
   });
 
-  readonly fallbacks = new Counter({
+  readonly fallbacks = new HotCounter({
     name: 'switchyard_fallbacks_total',
     help: 'Times a request moved on from a target to the next one in its chain',
     labelNames: ['provider', 'model', 'reason'] as const,
@@ -85,7 +65,7 @@ export class Metrics {
     registers: [this.registry],
   });
 
-  readonly tokens = new Counter({
+  readonly tokens = new HotCounter({
     name: 'switchyard_tokens_total',
     help: 'Tokens reported by upstreams, by provider/model and kind (prompt, completion)',
     labelNames: ['provider', 'model', 'kind'] as const,
@@ -151,7 +131,7 @@ export class Metrics {
     registers: [this.registry],
   });
 
-  readonly #requestChildren = new ChildCache((labels) => this.requests.labels(labels));
+  readonly #requestSeries = new Map<string, CounterSeries>();
   readonly #targets = new Map<string, TargetMetrics>();
 
   /** The per-target series of `provider/model`, built once per target. */
@@ -159,23 +139,34 @@ export class Metrics {
     let target = this.#targets.get(key);
     if (!target) {
       const slash = key.indexOf('/');
-      const labels = { provider: key.slice(0, slash), model: key.slice(slash + 1) };
-      const attempts = new ChildCache((l) => this.attempts.labels({ ...labels, ...l }));
-      const fallbacks = new ChildCache((l) => this.fallbacks.labels({ ...labels, ...l }));
-      const latency = new ChildCache((l) => this.upstreamLatency.labels({ ...labels, ...l }));
-      const ttft = this.timeToFirstToken.labels(labels);
+      const provider = key.slice(0, slash);
+      const model = key.slice(slash + 1);
+      const attempts = new Map<string, CounterSeries>();
+      const fallbacks = new Map<string, CounterSeries>();
+      const latency = new Map<string, ReturnType<HotHistogram<string>['series']>>();
+      const ttft = this.timeToFirstToken.series({ provider, model });
+      const promptTokens = this.tokens.series({ provider, model, kind: 'prompt' });
+      const completionTokens = this.tokens.series({ provider, model, kind: 'completion' });
       target = {
-        countAttempt: (outcome) => attempts.get({ outcome }).inc(),
-        countFallback: (reason) => fallbacks.get({ reason }).inc(),
-        observeLatency: (outcome, seconds) => latency.get({ outcome }).observe(seconds),
+        countAttempt: (outcome) =>
+          cached(attempts, outcome, () => this.attempts.series({ provider, model, outcome })).inc(),
+        countFallback: (reason) =>
+          cached(fallbacks, reason, () => this.fallbacks.series({ provider, model, reason })).inc(),
+        observeLatency: (outcome, seconds) =>
+          cached(latency, outcome, () => this.upstreamLatency.series({ provider, model, outcome })).observe(
+            seconds,
+          ),
         observeFirstToken: (seconds) => ttft.observe(seconds),
+        countTokens: (prompt, completion) => {
+          promptTokens.inc(prompt);
+          completionTokens.inc(completion);
+        },
       };
       this.#targets.set(key, target);
     }
     return target;
   }
 
-  /** `requests.inc(labels)` through the child cache. */
   countRequest(labels: {
     endpoint: string;
     provider: string;
@@ -183,10 +174,21 @@ export class Metrics {
     decided_by: string;
     status: string;
   }): void {
-    this.#requestChildren.get(labels).inc();
+    const key = `${labels.endpoint}\u0000${labels.provider}\u0000${labels.model}\u0000${labels.decided_by}\u0000${labels.status}`;
+    cached(this.#requestSeries, key, () => this.requests.series({ ...labels })).inc();
   }
 
   setBreakerState(target: string, state: BreakerState): void {
     this.breakerState.set({ target }, BREAKER_VALUE[state]);
   }
+}
+
+/** The series under `key`, made on first use: label sets are looked up once, not per request. */
+function cached<T>(series: Map<string, T>, key: string, make: () => T): T {
+  let found = series.get(key);
+  if (found === undefined) {
+    found = make();
+    series.set(key, found);
+  }
+  return found;
 }

@@ -33,14 +33,7 @@ export function logExchange(gateway: Gateway, request: FastifyRequest, status: n
       status: String(status),
     });
     if (served && usage) {
-      gateway.metrics.tokens.inc(
-        { provider: served.provider, model: modelLabel, kind: 'prompt' },
-        usage.promptTokens,
-      );
-      gateway.metrics.tokens.inc(
-        { provider: served.provider, model: modelLabel, kind: 'completion' },
-        usage.completionTokens,
-      );
+      gateway.metrics.forTarget(served.statsKey).countTokens(usage.promptTokens, usage.completionTokens);
     }
   }
   if (!gateway.requestLog.isLevelEnabled('info')) return;
