@@ -42,6 +42,9 @@ export function buildServer(gateway: Gateway): BuiltServer {
     loggerInstance: gateway.logger as FastifyBaseLogger,
     // One line per request is written by request-log.ts, with the decision in it.
     logController: new LogController({ disableRequestLogging: true }),
+    // No child logger per request (pino builds and serialises its bindings each time); the few
+    // lines written from a request name its id themselves.
+    childLoggerFactory: (logger) => logger,
     bodyLimit: server.max_body_bytes,
     requestIdHeader: false,
     genReqId: (req) => {
