@@ -171,7 +171,7 @@ ${renderTables(results)}
 
 - **Processes.** The fake OpenAI upstream (\`bench/upstream.ts\`, recording off), the floor proxy
   (\`bench/floor-proxy.ts\`: node:http in front, an undici Pool of 128 connections behind, bodies streamed
-  unparsed) and each Switchyard scenario (\`node --import tsx src/cli.ts serve\` with a config generated in
+  unparsed) and each Switchyard scenario (the compiled build, \`node dist/src/cli.js serve\`, with a config generated in
   \`bench/.tmp/\`, logging at \`warn\` to a file) each run in their own process. The load comes from the runner,
   a separate process. All of them share the same ${system.nproc} cores, so saturation throughput is that of the whole
   set, not of the target alone: compare ratios rather than absolute numbers across machines.
@@ -194,9 +194,9 @@ ${renderTables(results)}
 - **Noise.** On a small shared machine, saturation throughput can move by up to a factor of two from one
   run to the next (other work competes for the same cores); CPU per request is the far steadier figure. Saturation runs are interleaved (each run across all targets
   before the next) so that the numbers divided by each other were taken close together in time.
-- **RSS peak.** VmRSS from \`/proc/<pid>/status\`, sampled every 100 ms during measured windows. All three
-  servers run from TypeScript through tsx (compiled once at load), which holds some memory of its own;
-  Switchyard loads far more modules than the others.
+- **RSS peak.** VmRSS from \`/proc/<pid>/status\`, sampled every 100 ms during measured windows. The upstream
+  and the floor run from TypeScript through tsx (compiled once at load, ~45 MB of its own); Switchyard
+  runs its compiled build, as in production, and loads far more modules than the others.
 - **Errors.** Non-2xx responses and connection errors/timeouts are counted per run and listed under
   "Problems" at the top when there are any; latencies only include 2xx responses.
 - Raw numbers: \`bench/results.json\`.
