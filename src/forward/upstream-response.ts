@@ -164,6 +164,8 @@ class UpstreamCall implements Dispatcher.DispatchHandler, UpstreamBody {
 
   collect(limit: number): Promise<{ bytes: Buffer; truncated: boolean }> {
     if (this.#error) return Promise.reject(this.#error);
+    // Cancelled (or already collected): nothing more will arrive.
+    if (this.#done) return Promise.resolve({ bytes: Buffer.alloc(0), truncated: false });
     return new Promise((resolve, reject) => {
       this.#collector = { limit, resolve, reject };
       // A reader that paused the upstream earlier lets it run to the end now.
