@@ -1,6 +1,6 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { BreakerState } from '../forward/circuit-breaker.ts';
-import { type CounterSeries, HotCounter, HotHistogram } from './hot-series.ts';
+import { type CounterSeries, type HistogramSeries, HotCounter, HotHistogram } from './hot-series.ts';
 
 /**
  * Prometheus metrics. Every label value comes from the config (provider, model, decided_by) or a
@@ -143,7 +143,7 @@ export class Metrics {
       const model = key.slice(slash + 1);
       const attempts = new Map<string, CounterSeries>();
       const fallbacks = new Map<string, CounterSeries>();
-      const latency = new Map<string, ReturnType<HotHistogram<string>['series']>>();
+      const latency = new Map<string, HistogramSeries>();
       const ttft = this.timeToFirstToken.series({ provider, model });
       const promptTokens = this.tokens.series({ provider, model, kind: 'prompt' });
       const completionTokens = this.tokens.series({ provider, model, kind: 'completion' });
