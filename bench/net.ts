@@ -1,19 +1,8 @@
-import { createServer } from 'node:net';
 import { request } from 'undici';
 import { type Child, isRunning, logTail } from './children.ts';
 
-/** A port that was free a moment ago (the kernel picks it); the server binds it right after. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
+/** The tests' helper: a port that was free a moment ago; the server binds it right after. */
+export { freePort } from '../test/helpers/net.ts';
 
 /** Polls a readiness URL until it answers 200, the child dies, or the time is up. */
 export async function waitForReady(child: Child, url: string, timeoutMs = 30_000): Promise<void> {

@@ -131,7 +131,6 @@ export class Metrics {
     registers: [this.registry],
   });
 
-  readonly #requestSeries = new Map<string, CounterSeries>();
   readonly #targets = new Map<string, TargetMetrics>();
 
   /** The per-target series of `provider/model`, built once per target. */
@@ -174,8 +173,7 @@ export class Metrics {
     decided_by: string;
     status: string;
   }): void {
-    const key = `${labels.endpoint}\u0000${labels.provider}\u0000${labels.model}\u0000${labels.decided_by}\u0000${labels.status}`;
-    cached(this.#requestSeries, key, () => this.requests.series({ ...labels })).inc();
+    this.requests.series(labels).inc();
   }
 
   setBreakerState(target: string, state: BreakerState): void {
