@@ -3,8 +3,9 @@ import type { Snapshot } from '../config/snapshot.ts';
 import type { Gateway } from '../gateway.ts';
 import { anthropicPromptEstimate } from '../providers/codecs/anthropic-openai.ts';
 import { codecsFor } from '../providers/codecs/select.ts';
+import { replyTarget } from './answer.ts';
 import { parseCountTokensBody, parseMessagesBody } from './anthropic-body.ts';
-import { decideRequest, handleModelRequest } from './model-request.ts';
+import { decideRequest, type ModelEndpoint, modelEndpoint, registerModelEndpoint } from './model-request.ts';
 import type { JsonObject } from './openai-body.ts';
 import { proxy } from './proxy.ts';
 
@@ -14,15 +15,17 @@ import { proxy } from './proxy.ts';
  * OpenAI-compatible one it is translated both ways (the codec decides per target). Errors take the
  * Anthropic shape (the error handler answers it for every `/v1/messages` path).
  */
+export const anthropicModelEndpoints: readonly ModelEndpoint[] = [
+  modelEndpoint('/v1/messages', {
+    endpoint: 'messages',
+    op: 'chat',
+    parse: parseMessagesBody,
+    codecFor: (body) => codecsFor('anthropic', { body }),
+  }),
+];
+
 export function registerAnthropicRoutes(app: FastifyInstance, gateway: Gateway): void {
-  app.post('/v1/messages', (request, reply) =>
-    handleModelRequest(gateway, request, reply, {
-      endpoint: 'messages',
-      op: 'chat',
-      parse: parseMessagesBody,
-      codecFor: (body) => codecsFor('anthropic', { body }),
-    }),
-  );
+  for (const endpoint of anthropicModelEndpoints) registerModelEndpoint(app, gateway, endpoint);
 
   app.post('/v1/messages/count_tokens', async (request, reply) => {
     const { snapshot, exchange, body, decision } = await decideRequest(gateway, request, {
@@ -32,17 +35,18 @@ export function registerAnthropicRoutes(app: FastifyInstance, gateway: Gateway):
     // Only Anthropic providers can count; with none among the targets, the gateway estimates.
     const counting = decision.targets.filter((target) => isAnthropic(snapshot, target.provider));
     if (counting.length === 0) return sendEstimate(reply, body);
-    return proxy({
+    await proxy({
       gateway,
       snapshot,
       exchange,
-      reply,
+      answer: replyTarget(gateway, reply),
       decision: { ...decision, targets: counting },
       op: 'count_tokens',
       stream: false,
       codecFor: codecsFor('anthropic', { body }),
       clientHeaders: request.headers,
     });
+    return reply;
   });
 }
 

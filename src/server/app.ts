@@ -1,16 +1,17 @@
-import { randomUUID } from 'node:crypto';
+import { createServer } from 'node:http';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
-import { errors, type GatewayError } from '../errors.ts';
+import { errors } from '../errors.ts';
 import type { Gateway } from '../gateway.ts';
-import { childTraceParent, formatTraceParent, parseTraceParent } from '../observability/trace-context.ts';
 import { registerAdminRoutes } from './admin.ts';
-import { registerAnthropicRoutes } from './anthropic.ts';
-import { errorShapeOf, sendError, toGatewayError } from './error-handler.ts';
-import { type Exchange, newExchange } from './exchange.ts';
+import { anthropicModelEndpoints, registerAnthropicRoutes } from './anthropic.ts';
+import { answerableError, errorShapeOf, sendError } from './error-handler.ts';
+import type { Exchange } from './exchange.ts';
 import { registerHealthRoutes } from './health.ts';
 import { registerMcpRoutes } from './mcp.ts';
-import { registerOpenAIRoutes } from './openai.ts';
+import { modelFront } from './model-front.ts';
+import { openAIModelEndpoints, registerOpenAIRoutes } from './openai.ts';
 import { logExchange } from './request-log.ts';
+import { exchangeHeaders, RequestStart, requestIdOf } from './request-start.ts';
 import { registerRouteEndpoint } from './route-endpoint.ts';
 
 declare module 'fastify' {
@@ -19,24 +20,22 @@ declare module 'fastify' {
   }
 }
 
-/** Never shed or refused while draining. */
-const PROBES: ReadonlySet<string> = new Set(['/healthz', '/readyz', '/metrics']);
-
-/** nginx's convention for "the client closed the connection before the answer was complete". */
-const CLIENT_CLOSED_REQUEST = 499;
-
-/** A caller's request id is kept only if it is short and printable (it is echoed in headers). */
-const SAFE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
-
 export interface BuiltServer {
   app: FastifyInstance;
   /** Starts graceful shutdown: readiness fails and new requests get 503 with `Connection: close`. */
   startDraining(): void;
 }
 
+/** Fastify's default, which its own server would have: longer than common load balancers' idle timeouts. */
+const FASTIFY_KEEP_ALIVE_TIMEOUT_MS = 72_000;
+
+const MODEL_ENDPOINTS = [...openAIModelEndpoints, ...anthropicModelEndpoints];
+
 export function buildServer(gateway: Gateway): BuiltServer {
   const { server } = gateway.snapshot.config;
-  let draining = false;
+  // Load shedding: past `max_in_flight`, answer 503 at once rather than letting latency and
+  // memory grow without bound. Counted from the request's start to its response's close.
+  const start = new RequestStart(gateway, server.max_in_flight);
 
   const app = Fastify({
     loggerInstance: gateway.logger as FastifyBaseLogger,
@@ -47,12 +46,20 @@ export function buildServer(gateway: Gateway): BuiltServer {
     childLoggerFactory: (logger) => logger,
     bodyLimit: server.max_body_bytes,
     requestIdHeader: false,
-    genReqId: (req) => {
-      const given = req.headers['x-request-id'];
-      return typeof given === 'string' && SAFE_REQUEST_ID.test(given) ? given : randomUUID();
-    },
+    genReqId: (req) => requestIdOf(req.headers),
     return503OnClosing: true,
     forceCloseConnections: 'idle',
+    // The model front answers well-formed model requests itself; Fastify gets everything else.
+    serverFactory: (handler) => {
+      const httpServer = createServer(
+        modelFront(gateway, start, MODEL_ENDPOINTS, server.max_body_bytes, handler),
+      );
+      // What Fastify, by default, sets on a server it creates itself.
+      httpServer.keepAliveTimeout = FASTIFY_KEEP_ALIVE_TIMEOUT_MS;
+      httpServer.requestTimeout = 0;
+      httpServer.setTimeout(0);
+      return httpServer;
+    },
     // Requests Node's HTTP parser refuses (CR/LF in a header, a bad request line) still get an
     // answer in the API's error shape, and never reach a route.
     clientErrorHandler: (_error, socket) => {
@@ -63,69 +70,48 @@ export function buildServer(gateway: Gateway): BuiltServer {
       );
     },
   });
-  // Load shedding: past `max_in_flight`, answer 503 at once rather than letting latency and
-  // memory grow without bound. Counted from the first hook to the response's end.
-  const maxInFlight = server.max_in_flight;
-  let inFlight = 0;
 
   app.decorateRequest('exchange', null as unknown as Exchange);
 
-  // Callback-style hooks: no promise per request on the hot path.
+  // Callback-style hooks: no promise per request.
   app.addHook('onRequest', (request, reply, done) => {
-    const incoming = parseTraceParent(request.headers.traceparent as string | undefined);
-    const span =
-      gateway.tracer?.startRequestSpan(
-        `${request.method} ${request.routeOptions.url ?? 'unknown'}`,
-        incoming,
-      ) ?? null;
-    const traceParent = span?.traceParent ?? childTraceParent(incoming);
-    const exchange = newExchange(request.id, traceParent, span);
-    request.exchange = exchange;
-    inFlight += 1;
-    reply.raw.once('close', () => {
-      inFlight -= 1;
-      if (reply.raw.writableFinished) return;
-      exchange.upstream.abort();
-      exchange.streamError ??= 'client disconnected';
-      logExchange(gateway, request, CLIENT_CLOSED_REQUEST);
+    const route = request.routeOptions.url;
+    const exchange = start.open({
+      requestId: request.id,
+      method: request.method,
+      route,
+      path: route ?? request.url.split('?')[0] ?? '',
+      headers: request.headers,
+      res: reply.raw,
     });
-    reply.header('x-request-id', request.id);
-    reply.header('traceparent', formatTraceParent(traceParent));
-    // Probes and metrics are always answered: an orchestrator must see a busy or draining gateway
-    // as alive (and /readyz says whether it is ready), not restart it and kill every stream.
-    if (PROBES.has(request.routeOptions.url ?? '')) {
-      done();
-      return;
-    }
-    if (draining) {
-      sendError(reply, errors.shuttingDown(), errorShapeOf(request));
-      return;
-    }
-    if (maxInFlight > 0 && inFlight > maxInFlight) {
-      gateway.metrics.shed.inc();
-      sendError(reply, errors.overloaded(), errorShapeOf(request));
+    request.exchange = exchange;
+    reply.headers(exchangeHeaders(exchange));
+    const refusal = start.refusal(route);
+    if (refusal) {
+      sendError(reply, refusal, errorShapeOf(request.url));
       return;
     }
     done();
   });
 
   app.addHook('onResponse', (request, reply, done) => {
-    logExchange(gateway, request, reply.statusCode);
+    logExchange(gateway, request.exchange, reply.statusCode);
     done();
   });
 
-  app.setErrorHandler((error, request, reply) => {
-    const known = toGatewayError(error, server.max_body_bytes);
-    if (!known) request.log.error({ err: error, reqId: request.id }, 'unhandled error');
-    const gatewayError: GatewayError = known ?? errors.internal();
-    return sendError(reply, gatewayError, errorShapeOf(request));
-  });
+  app.setErrorHandler((error, request, reply) =>
+    sendError(
+      reply,
+      answerableError(error, server.max_body_bytes, request.log, request.id),
+      errorShapeOf(request.url),
+    ),
+  );
 
   app.setNotFoundHandler((request, reply) =>
     sendError(
       reply,
       errors.notFound(`${request.method} ${request.url.split('?')[0]}`),
-      errorShapeOf(request),
+      errorShapeOf(request.url),
     ),
   );
 
@@ -139,13 +125,8 @@ export function buildServer(gateway: Gateway): BuiltServer {
   registerAnthropicRoutes(app, gateway);
   registerMcpRoutes(app, gateway);
   registerRouteEndpoint(app, gateway);
-  registerHealthRoutes(app, gateway, () => draining);
+  registerHealthRoutes(app, gateway, () => start.draining);
   registerAdminRoutes(app, gateway);
 
-  return {
-    app,
-    startDraining: () => {
-      draining = true;
-    },
-  };
+  return { app, startDraining: () => start.startDraining() };
 }

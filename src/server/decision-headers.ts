@@ -1,6 +1,6 @@
-import type { FastifyReply } from 'fastify';
 import type { Decision } from '../routing/decision.ts';
 import type { Target } from '../routing/target.ts';
+import type { AnswerTarget } from './answer.ts';
 
 /**
  * Rule names, policy ids and models come from configs, stores and request bodies: a value that is
@@ -14,19 +14,20 @@ function headerValue(value: string): string {
 
 /** The decision headers of DESIGN §7, on every proxied response. */
 export function setDecisionHeaders(
-  reply: FastifyReply,
+  answer: Pick<AnswerTarget, 'setHeader'>,
   decision: Decision,
   served: Target,
   attempts: number,
 ): void {
-  reply.header('x-switchyard-decided-by', decision.decidedBy);
-  reply.header('x-switchyard-provider', served.provider);
-  reply.header('x-switchyard-model', headerValue(served.model));
-  reply.header('x-switchyard-attempts', String(attempts));
-  if (decision.rule) reply.header('x-switchyard-rule', headerValue(decision.rule.id ?? decision.rule.name));
-  if (decision.route) reply.header('x-switchyard-route', headerValue(decision.route));
+  answer.setHeader('x-switchyard-decided-by', decision.decidedBy);
+  answer.setHeader('x-switchyard-provider', served.provider);
+  answer.setHeader('x-switchyard-model', headerValue(served.model));
+  answer.setHeader('x-switchyard-attempts', String(attempts));
+  if (decision.rule)
+    answer.setHeader('x-switchyard-rule', headerValue(decision.rule.id ?? decision.rule.name));
+  if (decision.route) answer.setHeader('x-switchyard-route', headerValue(decision.route));
   if (decision.policy) {
     const { id, revision } = decision.policy;
-    reply.header('x-switchyard-policy', headerValue(revision === undefined ? id : `${id}@${revision}`));
+    answer.setHeader('x-switchyard-policy', headerValue(revision === undefined ? id : `${id}@${revision}`));
   }
 }

@@ -1,4 +1,4 @@
-import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyError, FastifyReply } from 'fastify';
 import { errors, GatewayError } from '../errors.ts';
 import { RuleStoreUnavailableError } from '../stores/rule-store.ts';
 
@@ -55,14 +55,32 @@ const ANTHROPIC_TYPES: Record<number, string> = {
   529: 'overloaded_error',
 };
 
-export function sendError(reply: FastifyReply, error: GatewayError, shape: ErrorShape): FastifyReply {
-  for (const [name, value] of Object.entries(error.headers)) reply.header(name, value);
-  return reply
-    .code(error.status)
-    .type('application/json')
-    .send(error.clientBody ?? (shape === 'anthropic' ? anthropicErrorBody(error) : error.toBody()));
+/**
+ * The catalogue error to answer for anything thrown on a request's path. One the catalogue does not
+ * know is logged with the request's id, and the client sees a bare 500.
+ */
+export function answerableError(
+  error: unknown,
+  maxBodyBytes: number,
+  logger: { error(details: object, message: string): void },
+  requestId: string,
+): GatewayError {
+  const known = toGatewayError(error, maxBodyBytes);
+  if (known) return known;
+  logger.error({ err: error, reqId: requestId }, 'unhandled error');
+  return errors.internal();
 }
 
-export function errorShapeOf(request: FastifyRequest): ErrorShape {
-  return request.url.startsWith('/v1/messages') ? 'anthropic' : 'openai';
+/** The error's body in the API's own shape (an upstream's relayed body when there is one). */
+export function errorPayload(error: GatewayError, shape: ErrorShape): unknown {
+  return error.clientBody ?? (shape === 'anthropic' ? anthropicErrorBody(error) : error.toBody());
+}
+
+export function sendError(reply: FastifyReply, error: GatewayError, shape: ErrorShape): FastifyReply {
+  for (const [name, value] of Object.entries(error.headers)) reply.header(name, value);
+  return reply.code(error.status).type('application/json').send(errorPayload(error, shape));
+}
+
+export function errorShapeOf(url: string): ErrorShape {
+  return url.startsWith('/v1/messages') ? 'anthropic' : 'openai';
 }

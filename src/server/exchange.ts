@@ -18,6 +18,9 @@ export type { Usage } from '../providers/codecs/codec.ts';
 
 export interface Exchange {
   readonly requestId: string;
+  readonly method: string;
+  /** The route's path (its pattern for parameterised routes), without the query. */
+  readonly path: string;
   readonly startedAt: number;
   readonly traceParent: TraceParent;
   readonly span: RequestSpan | null;
@@ -40,9 +43,17 @@ export interface Exchange {
   readonly upstream: UpstreamAbort;
 }
 
-export function newExchange(requestId: string, traceParent: TraceParent, span: RequestSpan | null): Exchange {
+export function newExchange(
+  requestId: string,
+  method: string,
+  path: string,
+  traceParent: TraceParent,
+  span: RequestSpan | null,
+): Exchange {
   return {
     requestId,
+    method,
+    path,
     startedAt: performance.now(),
     traceParent,
     span,

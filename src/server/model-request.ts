@@ -1,9 +1,11 @@
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { IncomingHttpHeaders } from 'node:http';
+import type { FastifyInstance } from 'fastify';
 import type { Snapshot } from '../config/snapshot.ts';
 import type { Gateway } from '../gateway.ts';
 import type { CodecFor } from '../providers/codecs/select.ts';
 import type { Operation } from '../providers/profiles.ts';
 import type { RoutedDecision } from '../routing/pipeline.ts';
+import { type AnswerTarget, replyTarget } from './answer.ts';
 import type { Exchange } from './exchange.ts';
 import type { JsonObject } from './openai-body.ts';
 import { proxy } from './proxy.ts';
@@ -23,6 +25,14 @@ export interface ModelRoute<Body extends JsonObject> {
   conversation?(body: Body): unknown;
 }
 
+/** A model request as either front hands it over (a FastifyRequest is one). */
+export interface ModelIngress {
+  exchange: Exchange;
+  headers: IncomingHttpHeaders;
+  /** The parsed JSON body. */
+  body: unknown;
+}
+
 export interface DecidedRequest<Body extends JsonObject> {
   snapshot: Snapshot;
   exchange: Exchange;
@@ -33,7 +43,7 @@ export interface DecidedRequest<Body extends JsonObject> {
 /** Identity, body and decision: what every ingress does before choosing how to answer. */
 export async function decideRequest<Body extends JsonObject>(
   gateway: Gateway,
-  request: FastifyRequest,
+  request: ModelIngress,
   route: Pick<ModelRoute<Body>, 'endpoint' | 'parse' | 'conversation'>,
   explain?: boolean,
 ): Promise<DecidedRequest<Body>> {
@@ -60,21 +70,39 @@ export async function decideRequest<Body extends JsonObject>(
 /** Decides, then proxies to the decision's targets and pins the session to the one that served. */
 export async function handleModelRequest<Body extends JsonObject>(
   gateway: Gateway,
-  request: FastifyRequest,
-  reply: FastifyReply,
+  request: ModelIngress,
+  answer: AnswerTarget,
   route: ModelRoute<Body>,
-): Promise<FastifyReply> {
+): Promise<void> {
   const { snapshot, exchange, body, decision } = await decideRequest(gateway, request, route);
-  return proxy({
+  await proxy({
     gateway,
     snapshot,
     exchange,
-    reply,
+    answer,
     decision,
     op: route.op,
     stream: body.stream === true,
     codecFor: route.codecFor(body),
     clientHeaders: request.headers,
     onServed: (target) => rememberSession(gateway, decision, target),
+  });
+}
+
+/** A model route at its path, served the same way by either front (Fastify or the model front). */
+export interface ModelEndpoint {
+  path: string;
+  serve(gateway: Gateway, request: ModelIngress, answer: AnswerTarget): Promise<void>;
+}
+
+export function modelEndpoint<Body extends JsonObject>(path: string, route: ModelRoute<Body>): ModelEndpoint {
+  return { path, serve: (gateway, request, answer) => handleModelRequest(gateway, request, answer, route) };
+}
+
+/** The endpoint as a Fastify POST route: what the model front does not take is served here. */
+export function registerModelEndpoint(app: FastifyInstance, gateway: Gateway, endpoint: ModelEndpoint): void {
+  app.post(endpoint.path, async (request, reply) => {
+    await endpoint.serve(gateway, request, replyTarget(gateway, reply));
+    return reply;
   });
 }

@@ -1,5 +1,4 @@
-import type { OutgoingHttpHeaders, ServerResponse } from 'node:http';
-import type { FastifyReply } from 'fastify';
+import type { ServerResponse } from 'node:http';
 import type { Snapshot } from '../config/snapshot.ts';
 import { errors } from '../errors.ts';
 import type { ClientHeaders, StreamSuccess } from '../forward/attempt.ts';
@@ -11,9 +10,9 @@ import type { CodecFor } from '../providers/codecs/select.ts';
 import type { Operation } from '../providers/profiles.ts';
 import type { Decision } from '../routing/decision.ts';
 import type { Target } from '../routing/target.ts';
+import type { AnswerTarget } from './answer.ts';
 import { setDecisionHeaders } from './decision-headers.ts';
 import type { Exchange } from './exchange.ts';
-import { logExchange } from './request-log.ts';
 
 /**
  * Runs the fallback chain for a decided request and writes the answer: JSON as one body, streams
@@ -24,7 +23,8 @@ export interface ProxyRequest {
   gateway: Gateway;
   snapshot: Snapshot;
   exchange: Exchange;
-  reply: FastifyReply;
+  /** Where the answer goes. */
+  answer: AnswerTarget;
   decision: Decision;
   op: Operation;
   stream: boolean;
@@ -38,8 +38,8 @@ export interface ProxyRequest {
 
 const DEADLINE_PASSED = new Error('request deadline passed');
 
-export async function proxy(req: ProxyRequest): Promise<FastifyReply> {
-  const { gateway, snapshot, exchange, reply } = req;
+export async function proxy(req: ProxyRequest): Promise<void> {
+  const { gateway, snapshot, exchange, answer } = req;
   // The deadline bounds the chain until an answer starts; after that, a stream is bounded by its
   // idle timeout instead, so a long generation is not cut off. A client that leaves aborts always.
   const upstream = exchange.upstream;
@@ -99,7 +99,7 @@ export async function proxy(req: ProxyRequest): Promise<FastifyReply> {
   clearTimeout(deadlineTimer);
   exchange.attempts = result.attempts;
   exchange.served = result.target;
-  setDecisionHeaders(reply, req.decision, result.target, result.attempts.length);
+  setDecisionHeaders(answer, req.decision, result.target, result.attempts.length);
 
   const codec = req.codecFor(result.provider);
   if (result.kind === 'json') {
@@ -107,12 +107,13 @@ export async function proxy(req: ProxyRequest): Promise<FastifyReply> {
     exchange.usage = decoded.usage;
     // Pinned only once the answer is known to be usable for this client.
     req.onServed?.(result.target);
-    const res = commitReply(gateway, reply, result.status, {
-      'content-type': 'application/json; charset=utf-8',
-      'content-length': decoded.body.length,
-    });
-    res.end(decoded.body);
-    return reply;
+    answer
+      .writeHead(result.status, {
+        'content-type': 'application/json; charset=utf-8',
+        'content-length': decoded.body.length,
+      })
+      .end(decoded.body);
+    return;
   }
   let relay: StreamRelay;
   try {
@@ -130,7 +131,7 @@ export async function proxy(req: ProxyRequest): Promise<FastifyReply> {
     .observeFirstToken((result.attempts.at(-1)?.durationMs ?? 0) / 1000);
   // The stream is written straight to the socket, chunk by chunk as it arrives: no stream objects
   // in between, and backpressure from the client pauses reading from the upstream.
-  const res = commitReply(gateway, reply, result.status, {
+  const res = answer.writeHead(result.status, {
     'content-type': 'text/event-stream; charset=utf-8',
     'cache-control': 'no-cache',
     'x-accel-buffering': 'no',
@@ -147,27 +148,6 @@ export async function proxy(req: ProxyRequest): Promise<FastifyReply> {
     // Never an unhandled rejection: the stream is already ended by pumpStream's finally.
     gateway.logger.error({ err: error, reqId: exchange.requestId }, 'stream relay failed');
   });
-  return reply;
-}
-
-/**
- * Writes the answer's head straight to the socket: Fastify's send pipeline (serializers, onSend
- * hooks) has nothing to add to a proxied answer and cost a few µs per request. Fastify runs no
- * onResponse hook for a hijacked reply, so the request's log line is written on finish here.
- */
-function commitReply(
-  gateway: Gateway,
-  reply: FastifyReply,
-  status: number,
-  headers: OutgoingHttpHeaders,
-): ServerResponse {
-  reply.hijack();
-  const res = reply.raw;
-  res.once('finish', () => logExchange(gateway, reply.request, res.statusCode));
-  const head = reply.getHeaders() as OutgoingHttpHeaders;
-  for (const name in headers) head[name] = headers[name];
-  res.writeHead(status, head);
-  return res;
 }
 
 function recordAttempt(

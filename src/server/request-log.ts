@@ -1,12 +1,11 @@
-import type { FastifyRequest } from 'fastify';
 import type { Gateway } from '../gateway.ts';
+import type { Exchange } from './exchange.ts';
 
 /**
  * One log line and the request metrics for every request: on finish, or with status 499 when the
  * client went away first.
  */
-export function logExchange(gateway: Gateway, request: FastifyRequest, status: number): void {
-  const exchange = request.exchange;
+export function logExchange(gateway: Gateway, exchange: Exchange | null, status: number): void {
   if (!exchange || exchange.logged) return;
   exchange.logged = true;
   const latencyMs = performance.now() - exchange.startedAt;
@@ -40,8 +39,8 @@ export function logExchange(gateway: Gateway, request: FastifyRequest, status: n
   gateway.requestLog.info(
     {
       reqId: exchange.requestId,
-      method: request.method,
-      path: request.routeOptions.url ?? request.url.split('?')[0],
+      method: exchange.method,
+      path: exchange.path,
       status,
       latency_ms: Math.round(latencyMs * 10) / 10,
       decided_by: decision?.decidedBy,

@@ -1,0 +1,124 @@
+import { Readable } from 'node:stream';
+import { request } from 'undici';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type FakeOpenAI, startFakeOpenAI } from '../../src/testing/fake-openai.ts';
+import { startTestGateway, type TestGateway } from '../helpers/gateway.ts';
+
+/**
+ * The model front serves well-formed model requests itself and hands the rest to Fastify, which
+ * serves the same endpoints. The same body sent with a Content-Length (taken by the front) and
+ * chunked (served by Fastify) must get the same answer, errors included.
+ */
+let upstream: FakeOpenAI;
+let gw: TestGateway;
+
+beforeAll(async () => {
+  upstream = await startFakeOpenAI({ name: 'up' });
+  gw = await startTestGateway(`
+version: 1
+server: {max_body_bytes: 4096}
+providers:
+  - {name: up, kind: openai-compatible, base_url: "${upstream.url}", models: [gpt-4o-mini]}
+routing:
+  default: up/gpt-4o-mini
+`);
+});
+
+afterAll(async () => {
+  await gw.close();
+  await upstream.close();
+});
+
+interface Answer {
+  status: number;
+  contentType: string | undefined;
+  requestId: string | undefined;
+  decidedBy: string | undefined;
+  body: unknown;
+}
+
+async function send(
+  path: string,
+  text: string,
+  framing: 'length' | 'chunked',
+  requestId = `front-test-${framing}`,
+): Promise<Answer> {
+  const response = await request(`${gw.url}${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-request-id': requestId },
+    // A string is sent with a Content-Length; a stream without one, chunked.
+    body: framing === 'length' ? text : Readable.from([Buffer.from(text)]),
+  });
+  const raw = await response.body.text();
+  return {
+    status: response.statusCode,
+    contentType: response.headers['content-type'] as string | undefined,
+    requestId: response.headers['x-request-id'] as string | undefined,
+    decidedBy: response.headers['x-switchyard-decided-by'] as string | undefined,
+    body: JSON.parse(raw) as unknown,
+  };
+}
+
+/** Ids and timestamps differ from one answer to the next; everything else must not. */
+function comparable(answer: Answer): unknown {
+  const { requestId: _id, body, ...rest } = answer;
+  const { id: _bodyId, created: _created, ...fields } = body as Record<string, unknown>;
+  return { ...rest, body: fields };
+}
+
+const MESSAGES = [{ role: 'user', content: 'hi' }];
+
+describe('model front and Fastify answer alike', () => {
+  it.each([
+    [
+      'a valid chat completion',
+      '/v1/chat/completions',
+      JSON.stringify({ model: 'gpt-4o-mini', messages: MESSAGES }),
+    ],
+    ['malformed JSON', '/v1/chat/completions', '{"model": "gpt-4o-mini", "messages": ['],
+    [
+      'prototype poisoning',
+      '/v1/chat/completions',
+      `{"__proto__": {"x": 1}, "messages": ${JSON.stringify(MESSAGES)}}`,
+    ],
+    [
+      'constructor poisoning',
+      '/v1/chat/completions',
+      `{"constructor": {"prototype": {"x": 1}}, "messages": []}`,
+    ],
+    ['a body that is not an object', '/v1/chat/completions', '[1, 2]'],
+    ['no messages', '/v1/chat/completions', '{"model": "gpt-4o-mini"}'],
+    ['an unknown model', '/v1/chat/completions', JSON.stringify({ model: 'nope', messages: MESSAGES })],
+    ['whitespace only', '/v1/chat/completions', '   '],
+    ['embeddings', '/v1/embeddings', JSON.stringify({ model: 'gpt-4o-mini', input: 'hello' })],
+    ['malformed JSON on the Anthropic API', '/v1/messages', '{"model":'],
+    [
+      'an invalid Anthropic body',
+      '/v1/messages',
+      JSON.stringify({ model: 'gpt-4o-mini', messages: MESSAGES }),
+    ],
+    [
+      'a valid Anthropic message',
+      '/v1/messages',
+      JSON.stringify({ model: 'gpt-4o-mini', max_tokens: 16, messages: MESSAGES }),
+    ],
+  ])('%s', async (_name, path, text) => {
+    const front = await send(path, text, 'length');
+    const fastify = await send(path, text, 'chunked');
+    expect(comparable(front)).toEqual(comparable(fastify));
+    expect(front.requestId).toBe('front-test-length');
+    expect(fastify.requestId).toBe('front-test-chunked');
+  });
+
+  it('logs a request served by the front like any other, with its path and decision', async () => {
+    await send('/v1/chat/completions?x=1', JSON.stringify({ messages: MESSAGES }), 'length', 'front-log');
+    const line = gw.requestLogs().find((entry) => entry.reqId === 'front-log');
+    expect(line).toMatchObject({
+      method: 'POST',
+      path: '/v1/chat/completions',
+      status: 200,
+      decided_by: 'default',
+      provider: 'up',
+    });
+  });
+});
