@@ -3,7 +3,7 @@ import { errors, JsonRpcError, mcpErrors } from '../errors.ts';
 import type { Gateway } from '../gateway.ts';
 import { handlePassThrough, handlePost, type McpAnswer, type McpExchange } from '../mcp/proxy.ts';
 import { formatTraceParent } from '../observability/trace-context.ts';
-import { toGatewayError } from './error-handler.ts';
+import { answerableError } from './error-handler.ts';
 
 /**
  * The MCP ingress: `/mcp/<server>` speaks MCP Streamable HTTP (POST, GET, DELETE). Its routes live
@@ -91,8 +91,5 @@ function send(reply: FastifyReply, answer: McpAnswer): FastifyReply {
 
 function toJsonRpcError(error: unknown, bodyLimit: number, request: FastifyRequest): JsonRpcError {
   if (error instanceof JsonRpcError) return error;
-  const known = toGatewayError(error, bodyLimit);
-  if (known) return mcpErrors.fromGatewayError(known);
-  request.log.error({ err: error, reqId: request.id }, 'unhandled error');
-  return mcpErrors.fromGatewayError(errors.internal());
+  return mcpErrors.fromGatewayError(answerableError(error, bodyLimit, request.log, request.id));
 }
