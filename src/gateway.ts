@@ -10,8 +10,9 @@ import type { Snapshot } from './config/snapshot.ts';
 import { PoolRegistry } from './forward/pools.ts';
 import { TargetHealth } from './forward/target-health.ts';
 import { McpState } from './mcp/mcp-state.ts';
-import { createLogger, type Logger, requestLogger } from './observability/logger.ts';
+import { createLogger, type Logger } from './observability/logger.ts';
 import { Metrics } from './observability/metrics.ts';
+import { type RequestLine, requestLine } from './observability/request-line.ts';
 import { createTracer, type RequestTracer } from './observability/tracing.ts';
 import { RoutingState } from './routing/routing-services.ts';
 import { createRuleStore } from './stores/create-rule-store.ts';
@@ -39,8 +40,8 @@ export class Gateway {
   readonly metrics = new Metrics();
   readonly health: TargetHealth;
   readonly routing: RoutingState;
-  /** Writes the one line per request (see requestLogger). */
-  readonly requestLog: Logger;
+  /** Writes the one line per request (see request-line.ts). */
+  readonly requestLog: RequestLine;
   /** MCP rate-limit buckets, kept across reloads. */
   readonly mcp: McpState;
   #snapshot: Snapshot;
@@ -53,7 +54,7 @@ export class Gateway {
     readonly tracer: RequestTracer | null,
     loaded: LoadedConfig,
   ) {
-    this.requestLog = requestLogger(logger);
+    this.requestLog = requestLine(logger);
     this.health = new TargetHealth(Date.now, (key, state) => {
       this.metrics.setBreakerState(key, state);
       this.logger.warn({ target: key, state }, 'circuit breaker changed state');

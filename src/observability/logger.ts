@@ -39,18 +39,3 @@ export function createLogger(
     dest,
   );
 }
-
-/**
- * The logger for the one line per request: same level and destination as `logger`, without the
- * redaction pass. That line is built only from fields the gateway fills in itself (ids, the
- * decision, outcomes, usage), never from headers or bodies, and redaction was the biggest part of
- * writing it.
- */
-export function requestLogger(logger: Logger): Logger {
-  const destination = (logger as unknown as Record<symbol, pino.DestinationStream>)[pino.symbols.streamSym];
-  if (!destination) return logger;
-  return pino(
-    { level: logger.level, base: cluster.isWorker ? { pid: process.pid } : undefined },
-    destination,
-  );
-}

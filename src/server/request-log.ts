@@ -35,28 +35,25 @@ export function logExchange(gateway: Gateway, exchange: Exchange | null, status:
       gateway.metrics.forTarget(served.statsKey).countTokens(usage.promptTokens, usage.completionTokens);
     }
   }
-  if (!gateway.requestLog.isLevelEnabled('info')) return;
-  gateway.requestLog.info(
-    {
-      reqId: exchange.requestId,
-      method: exchange.method,
-      path: exchange.path,
-      status,
-      latency_ms: Math.round(latencyMs * 10) / 10,
-      decided_by: decision?.decidedBy,
-      provider: served?.provider,
-      model: served?.model,
-      rule: decision?.rule?.name,
-      route: decision?.route,
-      policy: decision?.policy,
-      attempts: exchange.attempts.length > 0 ? exchange.attempts.map(formatAttempt) : undefined,
-      usage,
-      stream_error: exchange.streamError,
-      mcp: exchange.mcp,
-      trace_id: exchange.traceParent.traceId,
-    },
-    'request',
-  );
+  if (!gateway.requestLog.enabled) return;
+  gateway.requestLog.write({
+    reqId: exchange.requestId,
+    method: exchange.method,
+    path: exchange.path,
+    status,
+    latency_ms: Math.round(latencyMs * 10) / 10,
+    decided_by: decision?.decidedBy,
+    provider: served?.provider,
+    model: served?.model,
+    rule: decision?.rule?.name,
+    route: decision?.route,
+    policy: decision?.policy,
+    attempts: exchange.attempts.length > 0 ? exchange.attempts.map(formatAttempt) : undefined,
+    usage,
+    stream_error: exchange.streamError,
+    mcp: exchange.mcp,
+    trace_id: exchange.traceParent.traceId,
+  });
   if (decision && gateway.logger.isLevelEnabled('debug')) {
     gateway.logger.debug({ reqId: exchange.requestId, trace: decision.trace }, 'decision trace');
   }
