@@ -1,0 +1,131 @@
+/**
+ * Two builds of Switchyard measured at the same time, for A/B comparisons on a noisy machine.
+ *
+ *   npm run bench:ab -- --a CHECKOUT --b CHECKOUT [--scenario plain|full] [--rounds N] [--seconds S]
+ *
+ * Each checkout is a directory holding a build (`npm run build` there first: `dist/src/cli.js`).
+ * On a VM whose speed drifts by tens of percent within a minute, runs taken one after the other do
+ * not compare; two processes under load at the same moment see the same machine. Both get their own
+ * closed-loop load (25 connections each) against the same fake upstream, and each round reports the
+ * ratio of their CPU per request. The process started second was measured to pay a few percent
+ * more, so the whole measurement runs twice, starting A first and then B first, and the summary is
+ * the geometric mean over both passes (each pass's mean shows how large that bias was).
+ */
+import { mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { killAllNow, stopAll, stopChild } from './children.ts';
+import { startEnvironment, TMP_DIR } from './environment.ts';
+import { cpuMicros } from './proc-stats.ts';
+import { saturate } from './saturation.ts';
+import { ALL_SCENARIOS, type ScenarioEnv, type Target } from './scenarios.ts';
+
+const USAGE =
+  'Usage: npm run bench:ab -- --a CHECKOUT --b CHECKOUT [--scenario plain|full] [--rounds N] [--seconds S]';
+const CONNECTIONS_EACH = 25;
+const WARMUP_S = 2;
+
+type Side = 'a' | 'b';
+
+interface Options {
+  checkouts: Record<Side, string>;
+  scenario: string;
+  rounds: number;
+  seconds: number;
+}
+
+function parseOptions(argv: string[]): Options {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      a: { type: 'string' },
+      b: { type: 'string' },
+      scenario: { type: 'string', default: 'plain' },
+      rounds: { type: 'string', default: '3' },
+      seconds: { type: 'string', default: '6' },
+    },
+  });
+  const rounds = Number(values.rounds);
+  const seconds = Number(values.seconds);
+  if (!values.a || !values.b || !(rounds >= 1) || !(seconds >= 1)) throw new Error(USAGE);
+  return {
+    checkouts: { a: resolve(values.a), b: resolve(values.b) },
+    scenario: values.scenario,
+    rounds,
+    seconds,
+  };
+}
+
+/** CPU µs per 2xx response of `target` while `load` runs. */
+async function cpuPerRequest(target: Target, load: Promise<{ ok: number }>): Promise<number> {
+  const before = cpuMicros(target.process.pid);
+  const { ok } = await load;
+  return ok > 0 ? (cpuMicros(target.process.pid) - before) / ok : Number.NaN;
+}
+
+function loadOn(target: Target, durationS: number) {
+  return saturate({
+    origin: target.origin,
+    headers: target.headers,
+    bodyFields: target.bodyFields,
+    stream: false,
+    connections: CONNECTIONS_EACH,
+    durationS,
+  });
+}
+
+const geometricMean = (values: readonly number[]) =>
+  Math.exp(values.reduce((sum, v) => sum + Math.log(v), 0) / values.length);
+
+async function main(options: Options): Promise<void> {
+  const scenario = ALL_SCENARIOS.find((s) => s.name === options.scenario && !s.baseline);
+  if (!scenario) throw new Error(`unknown Switchyard scenario ${options.scenario}`);
+  const { env } = await startEnvironment([]);
+  const ratios: number[] = [];
+  for (const order of [
+    ['a', 'b'],
+    ['b', 'a'],
+  ] as const) {
+    const targets = {} as Record<Side, Target>;
+    for (const side of order) {
+      // Each side its own config, log and output files, and its own checkout's build.
+      const sideEnv: ScenarioEnv = {
+        ...env,
+        repoRoot: options.checkouts[side],
+        tmpDir: join(TMP_DIR, `ab-${side}`),
+      };
+      mkdirSync(sideEnv.tmpDir, { recursive: true });
+      targets[side] = await scenario.start(sideEnv);
+    }
+    await Promise.all([loadOn(targets.a, WARMUP_S), loadOn(targets.b, WARMUP_S)]);
+    const passRatios: number[] = [];
+    for (let round = 1; round <= options.rounds; round++) {
+      const [a, b] = await Promise.all([
+        cpuPerRequest(targets.a, loadOn(targets.a, options.seconds)),
+        cpuPerRequest(targets.b, loadOn(targets.b, options.seconds)),
+      ]);
+      passRatios.push(b / a);
+      process.stdout.write(
+        `${order[0].toUpperCase()} started first, round ${round}: A ${a.toFixed(0)} µs/req, B ${b.toFixed(0)} µs/req, B/A ${(b / a).toFixed(3)}\n`,
+      );
+    }
+    process.stdout.write(`  pass mean B/A ${geometricMean(passRatios).toFixed(3)}\n`);
+    ratios.push(...passRatios);
+    await Promise.all([stopChild(targets.a.process), stopChild(targets.b.process)]);
+  }
+  process.stdout.write(
+    `scenario ${options.scenario}: CPU per request B/A ${geometricMean(ratios).toFixed(3)} (geometric mean of ${ratios.length} rounds, both start orders)\n`,
+  );
+}
+
+process.on('exit', killAllNow);
+let code = 1;
+try {
+  await main(parseOptions(process.argv.slice(2)));
+  code = 0;
+} catch (error) {
+  process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
+} finally {
+  await stopAll();
+}
+process.exit(code);
