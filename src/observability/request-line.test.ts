@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { requestLine } from './request-line.ts';
 
 /** A pino logger writing into an array of lines, synchronously. */
-function capture(level = 'info') {
+function capture(level = 'info', base: Record<string, unknown> | undefined = undefined) {
   const lines: string[] = [];
   const destination = new Writable({
     write(chunk, _encoding, done) {
@@ -13,7 +13,7 @@ function capture(level = 'info') {
       done();
     },
   });
-  const logger = pino({ level, base: undefined }, destination);
+  const logger = pino({ level, base }, destination);
   return { logger, lines };
 }
 
@@ -52,6 +52,19 @@ describe('requestLine', () => {
       }),
       { numRuns: 200 },
     );
+  });
+
+  it("carries the logger's bindings as pino does (the worker pid under serve --workers)", async () => {
+    const ours = capture('info', { pid: 42 });
+    const theirs = capture('info', { pid: 42 });
+    requestLine(ours.logger).write({ reqId: 'r1', status: 200 });
+    theirs.logger.info({ reqId: 'r1', status: 200 }, 'request');
+    await flush();
+    const a = JSON.parse(ours.lines[0] as string) as Record<string, unknown>;
+    const b = JSON.parse(theirs.lines[0] as string) as Record<string, unknown>;
+    expect(a.pid).toBe(42);
+    expect(Object.keys(a)).toEqual(Object.keys(b));
+    expect({ ...a, time: 0 }).toEqual({ ...b, time: 0 });
   });
 
   it('writes a well-formed line when there are no fields', async () => {
