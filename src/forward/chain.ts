@@ -48,12 +48,17 @@ export interface ChainRequest {
   onAttempt?(record: AttemptRecord): void;
 }
 
-type Success = (JsonSuccess | StreamSuccess) & {
+/**
+ * The target that answered, with its answer. Held side by side rather than spread into one object:
+ * a spread copy gets a map of its own, and each property added to it made a new hidden class on
+ * every request (seen with `--log-maps`).
+ */
+export interface ChainResult {
+  answer: JsonSuccess | StreamSuccess;
   target: Target;
   provider: ProviderRuntime;
   attempts: AttemptRecord[];
-};
-export type ChainResult = Success;
+}
 
 /** The failure behind a ChainFailure when an upstream answered one, with the provider that sent it. */
 export interface LastFailure {
@@ -131,7 +136,7 @@ export async function forwardWithFallback(req: ChainRequest): Promise<ChainResul
         status: result.status,
         durationMs,
       });
-      return { ...result, target, provider, attempts };
+      return { answer: result, target, provider, attempts };
     }
 
     record({

@@ -82,8 +82,15 @@ async function decideSteps(
   const { snapshot, facts } = input;
   const tenantRules = await services.tenantRules(snapshot, facts.tenantId);
   const key = sessionKey(snapshot, input.headers, facts.tenantId, input.body);
+  // Field by field, not `{ ...d, sessionKey }`: extending a spread copy made a new hidden class on
+  // every request (seen with `--log-maps`).
   const done = (d: Decision, remember: boolean): RoutedDecision => ({
-    ...d,
+    decidedBy: d.decidedBy,
+    targets: d.targets,
+    rule: d.rule,
+    route: d.route,
+    policy: d.policy,
+    trace: d.trace,
     sessionKey: remember ? key : undefined,
   });
 

@@ -102,13 +102,14 @@ export async function proxy(req: ProxyRequest): Promise<void> {
   setDecisionHeaders(answer, req.decision, result.target, result.attempts.length);
 
   const codec = req.codecFor(result.provider);
-  if (result.kind === 'json') {
-    const decoded = codec.decodeResponse(result.json, result.body);
+  const served = result.answer;
+  if (served.kind === 'json') {
+    const decoded = codec.decodeResponse(served.json, served.body);
     exchange.usage = decoded.usage;
     // Pinned only once the answer is known to be usable for this client.
     req.onServed?.(result.target);
     answer
-      .writeHead(result.status, {
+      .writeHead(served.status, {
         'content-type': 'application/json; charset=utf-8',
         'content-length': decoded.body.length,
       })
@@ -120,7 +121,7 @@ export async function proxy(req: ProxyRequest): Promise<void> {
     relay = codec.openStream(result.target.model);
   } catch (error) {
     // Nothing has been sent yet: release the upstream stream before answering with the error.
-    result.cancel();
+    served.cancel();
     throw error;
   }
   req.onServed?.(result.target);
@@ -131,12 +132,12 @@ export async function proxy(req: ProxyRequest): Promise<void> {
     .observeFirstToken((result.attempts.at(-1)?.durationMs ?? 0) / 1000);
   // The stream is written straight to the socket, chunk by chunk as it arrives: no stream objects
   // in between, and backpressure from the client pauses reading from the upstream.
-  const res = answer.writeHead(result.status, {
+  const res = answer.writeHead(served.status, {
     'content-type': 'text/event-stream; charset=utf-8',
     'cache-control': 'no-cache',
     'x-accel-buffering': 'no',
   });
-  pumpStream(res, result, relay, exchange, () => {
+  pumpStream(res, served, relay, exchange, () => {
     // Only complete streams say how long this target takes (selection_policy: fastest).
     if (!exchange.streamError) {
       gateway.routing.preferences.latency.observeTotal(result.target.statsKey, performance.now() - started);
