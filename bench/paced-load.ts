@@ -1,6 +1,6 @@
 import { Pool } from 'undici';
 import { LatencyRecorder } from './latency.ts';
-import { bodyFor, CHAT_PATH, JSON_HEADERS } from './request-body.ts';
+import { bodyFor, CHAT_PATH, headersFor, type RequestShape } from './request-body.ts';
 import type { LoadOutcome } from './types.ts';
 
 /**
@@ -10,10 +10,8 @@ import type { LoadOutcome } from './types.ts';
  * latencies measure queueing, not the proxy. Here a 1 ms ticker sends whatever is due, so requests
  * leave at most ~1 ms late, whatever the previous ones are doing.
  */
-export interface PacedOptions {
+export interface PacedOptions extends RequestShape {
   origin: string;
-  headers: Record<string, string>;
-  bodyFields?: Readonly<Record<string, unknown>> | undefined;
   stream: boolean;
   /** Requests per second. */
   rate: number;
@@ -34,7 +32,7 @@ export async function paced(options: PacedOptions): Promise<LoadOutcome> {
   });
   const latencies = new LatencyRecorder();
   const body = bodyFor(options.stream, options.bodyFields);
-  const headers = { ...JSON_HEADERS, ...options.headers };
+  const headers = headersFor(options);
   const counts = { ok: 0, non2xx: 0, errors: 0, timeouts: 0 };
   const total = Math.max(1, Math.round(options.rate * options.durationS));
   let sent = 0;
@@ -44,7 +42,7 @@ export async function paced(options: PacedOptions): Promise<LoadOutcome> {
     const started = performance.now();
     inFlight += 1;
     try {
-      const response = await pool.request({ path: CHAT_PATH, method: 'POST', headers, body });
+      const response = await pool.request({ path: CHAT_PATH, method: 'POST', headers: headers(), body });
       await response.body.dump({ limit: Number.POSITIVE_INFINITY });
       if (response.statusCode >= 200 && response.statusCode < 300) {
         counts.ok += 1;

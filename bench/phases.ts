@@ -85,8 +85,15 @@ export async function runBenchmark(
   // and interleaving keeps the runs that are divided by each other close together in time.
   for (const spec of profile.saturationRuns) {
     for (const entry of started) {
-      const { origin, headers, bodyFields } = entry.target;
-      const options = { origin, headers, bodyFields, stream: spec.stream, connections: spec.connections };
+      const { origin, headers, bodyFields, sessionHeader } = entry.target;
+      const options = {
+        origin,
+        headers,
+        bodyFields,
+        sessionHeader,
+        stream: spec.stream,
+        connections: spec.connections,
+      };
       await attempt(
         entry,
         spec,
@@ -105,6 +112,7 @@ export async function runBenchmark(
       origin: entry.target.origin,
       headers: entry.target.headers,
       bodyFields: entry.target.bodyFields,
+      sessionHeader: entry.target.sessionHeader,
       stream: false,
       rate: fixedRate,
       connections: profile.fixedRateConnections,
@@ -122,6 +130,7 @@ export async function runBenchmark(
       origin: entry.target.origin,
       headers: entry.target.headers,
       bodyFields: entry.target.bodyFields,
+      sessionHeader: entry.target.sessionHeader,
       maxDurationS: 60,
     };
     await attempt(

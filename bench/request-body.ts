@@ -1,3 +1,5 @@
+import { randomUUID } from 'node:crypto';
+
 /**
  * The one request every target receives: a ~1 KB chat completion, the size of a short real prompt,
  * so per-byte costs (reading, JSON parsing, re-encoding) show up as they would in production.
@@ -48,3 +50,22 @@ export function bodyFor(stream: boolean, extra?: Readonly<Record<string, unknown
 }
 
 export const JSON_HEADERS: Readonly<Record<string, string>> = { 'content-type': 'application/json' };
+
+/** What a load generator needs to know to address a target, besides its origin. */
+export interface RequestShape {
+  headers: Record<string, string>;
+  bodyFields?: Readonly<Record<string, unknown>> | undefined;
+  /**
+   * A header that carries a new session id on every request, so that each one is a conversation's
+   * first turn: nothing is pinned yet, the whole decision runs, and the served target is pinned.
+   */
+  sessionHeader?: string | undefined;
+}
+
+/** The headers of each request: the same ones every time, unless each opens a new session. */
+export function headersFor(shape: RequestShape): () => Record<string, string> {
+  const fixed = { ...JSON_HEADERS, ...shape.headers };
+  const name = shape.sessionHeader;
+  if (name === undefined) return () => fixed;
+  return () => ({ ...fixed, [name]: randomUUID() });
+}

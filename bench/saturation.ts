@@ -1,6 +1,6 @@
 import autocannon from 'autocannon';
 import { LatencyRecorder } from './latency.ts';
-import { bodyFor, CHAT_PATH, JSON_HEADERS } from './request-body.ts';
+import { bodyFor, CHAT_PATH, headersFor, type RequestShape } from './request-body.ts';
 import type { LoadOutcome } from './types.ts';
 
 /**
@@ -8,10 +8,8 @@ import type { LoadOutcome } from './types.ts';
  * back, for `durationS`. Latencies come from autocannon's per-response event (sub-millisecond),
  * not from its whole-millisecond histogram.
  */
-export interface SaturationOptions {
+export interface SaturationOptions extends RequestShape {
   origin: string;
-  headers: Record<string, string>;
-  bodyFields?: Readonly<Record<string, unknown>> | undefined;
   stream: boolean;
   connections: number;
   durationS: number;
@@ -22,18 +20,25 @@ const REQUEST_TIMEOUT_S = 10;
 
 export async function saturate(options: SaturationOptions): Promise<LoadOutcome> {
   const latencies = new LatencyRecorder();
+  const headers = headersFor(options);
+  // Only a target that opens a session per request needs its headers made per request.
+  const perRequest: Pick<autocannon.Options, 'requests'> =
+    options.sessionHeader === undefined
+      ? {}
+      : { requests: [{ setupRequest: (request) => ({ ...request, headers: headers() }) }] };
   const started = performance.now();
   const result = await new Promise<autocannon.Result>((resolve, reject) => {
     const instance = autocannon(
       {
         url: `${options.origin}${CHAT_PATH}`,
         method: 'POST',
-        headers: { ...JSON_HEADERS, ...options.headers },
+        headers: headers(),
         body: bodyFor(options.stream, options.bodyFields),
         connections: options.connections,
         pipelining: 1,
         duration: options.durationS,
         timeout: REQUEST_TIMEOUT_S,
+        ...perRequest,
       },
       (error: unknown, res: autocannon.Result) => {
         clearTimeout(guard);

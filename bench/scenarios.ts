@@ -2,6 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Child, spawnServer } from './children.ts';
 import { freePort, waitForReady } from './net.ts';
+import type { RequestShape } from './request-body.ts';
 import {
   type ConfigContext,
   FULL_API_KEY,
@@ -25,15 +26,11 @@ export interface ScenarioEnv {
   policyUrl: string;
 }
 
-export interface Target {
+export interface Target extends RequestShape {
   /** Origin that serves `/v1/chat/completions`. */
   origin: string;
   /** The process whose CPU and memory are charged to this target. */
   process: Child;
-  /** Headers every request to this target carries (an API key, once identity is configured). */
-  headers: Record<string, string>;
-  /** Fields added to every request body (routing fields Switchyard strips before forwarding). */
-  bodyFields?: Readonly<Record<string, unknown>> | undefined;
 }
 
 export interface Scenario {
@@ -50,6 +47,7 @@ export interface SwitchyardScenarioDef {
   config(ctx: ConfigContext): string;
   headers?: Record<string, string>;
   bodyFields?: Readonly<Record<string, unknown>>;
+  sessionHeader?: string;
 }
 
 /** The Switchyard configurations measured against the baselines. */
@@ -62,10 +60,13 @@ export const SWITCHYARD_SCENARIOS: readonly SwitchyardScenarioDef[] = [
   {
     name: 'full',
     description:
-      'Switchyard with every routing feature on: API-key identity, 1000 rules (match near the end), a PII rule, a policy from the policy cache, session affinity, info logs to a file',
+      'Switchyard with every routing feature on: API-key identity, 1000 rules (match near the end), a PII rule, a policy from the policy cache, session affinity (a new session per request), info logs to a file',
     config: fullConfig,
-    headers: { authorization: `Bearer ${FULL_API_KEY}`, 'x-session-id': 'bench-session' },
+    headers: { authorization: `Bearer ${FULL_API_KEY}` },
     bodyFields: { policy_id: FULL_POLICY_ID },
+    // Every request a new conversation: were they all one session, every turn after the first
+    // would be decided by affinity, and the policy and its 1000 rules would never be evaluated.
+    sessionHeader: 'x-session-id',
   },
 ];
 
@@ -119,7 +120,13 @@ function switchyardScenario(def: SwitchyardScenarioDef): Scenario {
       });
       const origin = `http://127.0.0.1:${port}`;
       await waitForReady(child, `${origin}/readyz`);
-      return { origin, process: child, headers: def.headers ?? {}, bodyFields: def.bodyFields };
+      return {
+        origin,
+        process: child,
+        headers: def.headers ?? {},
+        bodyFields: def.bodyFields,
+        sessionHeader: def.sessionHeader,
+      };
     },
   };
 }

@@ -68,6 +68,7 @@ function loadOn(target: Target, durationS: number) {
     origin: target.origin,
     headers: target.headers,
     bodyFields: target.bodyFields,
+    sessionHeader: target.sessionHeader,
     stream: false,
     connections: CONNECTIONS_EACH,
     durationS,

@@ -37,7 +37,15 @@ export async function runSoak(
   const results: SoakResult[] = [];
   for (const { scenario, target } of started) {
     if (scenario.baseline) continue;
-    const options = { origin: target.origin, headers: target.headers, stream: false, rate, connections: 50 };
+    const options = {
+      origin: target.origin,
+      headers: target.headers,
+      bodyFields: target.bodyFields,
+      sessionHeader: target.sessionHeader,
+      stream: false,
+      rate,
+      connections: 50,
+    };
     progress(`soak ${scenario.name}: ${rate} req/s for ${minutes} min`);
     await paced({ ...options, durationS: WARMUP_S });
     const pid = target.process.pid;

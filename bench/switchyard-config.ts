@@ -67,8 +67,8 @@ export function fullPolicyDocument(): unknown {
 /**
  * Every routing feature on (issue: performance, scenario "full"): API-key identity, an enforced
  * PII rule (so the scan runs on every request), a policy with 1000 rules from the policy cache,
- * session affinity (the first turn pins, later turns are served from the session), metrics, and
- * logs at info level to a file.
+ * session affinity (each benchmark request opens a new session: looked up, missed, pinned),
+ * metrics, and logs at info level to a file.
  */
 export function fullConfig(ctx: ConfigContext): string {
   return `version: 1

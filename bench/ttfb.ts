@@ -1,6 +1,6 @@
 import { Pool } from 'undici';
 import { LatencyRecorder } from './latency.ts';
-import { bodyFor, CHAT_PATH, JSON_HEADERS } from './request-body.ts';
+import { bodyFor, CHAT_PATH, headersFor, type RequestShape } from './request-body.ts';
 import type { LoadOutcome } from './types.ts';
 
 /**
@@ -8,10 +8,8 @@ import type { LoadOutcome } from './types.ts';
  * connection, each timed from send to its first non-empty body chunk. Sequential, so it measures
  * the path's own delay rather than queueing.
  */
-export interface TtfbOptions {
+export interface TtfbOptions extends RequestShape {
   origin: string;
-  headers: Record<string, string>;
-  bodyFields?: Readonly<Record<string, unknown>> | undefined;
   requests: number;
   /** Stops early (with fewer samples) if the requests take longer than this altogether. */
   maxDurationS: number;
@@ -26,7 +24,7 @@ export async function measureTtfb(options: TtfbOptions): Promise<LoadOutcome> {
     headersTimeout: REQUEST_TIMEOUT_MS,
     bodyTimeout: REQUEST_TIMEOUT_MS,
   });
-  const headers = { ...JSON_HEADERS, ...options.headers };
+  const headers = headersFor(options);
   const body = bodyFor(true, options.bodyFields);
   const latencies = new LatencyRecorder();
   const counts = { ok: 0, non2xx: 0, errors: 0, timeouts: 0 };
@@ -35,7 +33,7 @@ export async function measureTtfb(options: TtfbOptions): Promise<LoadOutcome> {
   for (let i = 0; i < options.requests && performance.now() < deadline; i += 1) {
     const sentAt = performance.now();
     try {
-      const response = await pool.request({ path: CHAT_PATH, method: 'POST', headers, body });
+      const response = await pool.request({ path: CHAT_PATH, method: 'POST', headers: headers(), body });
       let firstChunkMs: number | null = null;
       for await (const chunk of response.body) {
         if (firstChunkMs === null && (chunk as Buffer).length > 0) firstChunkMs = performance.now() - sentAt;
