@@ -79,7 +79,7 @@ export class Metrics {
     registers: [this.registry],
   });
 
-  readonly policyCache = new Counter({
+  readonly policyCache = new HotCounter({
     name: 'switchyard_policy_cache_total',
     help: 'Policy provider cache lookups by result (hit, miss, stale, not_found, error)',
     labelNames: ['result'] as const,

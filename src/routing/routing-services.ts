@@ -24,7 +24,9 @@ export class RoutingState implements RoutingServices {
   /** The router model call, ranking, and the latency and price data ranking reads. */
   readonly preferences: PreferenceRouter;
   readonly #policySources: PolicySources;
-  #policyCache: { key: string; cache: PolicyCache } | undefined;
+  #policyCache:
+    | { config: NonNullable<Snapshot['routing']['policyProvider']>; key: string; cache: PolicyCache }
+    | undefined;
   #sessions: SessionCache | null = null;
   /** What the open session store was built from; an injected store is never replaced. */
   #sessionsIdentity: string | null = null;
@@ -141,24 +143,35 @@ export class RoutingState implements RoutingServices {
   #policyCacheFor(snapshot: Snapshot): PolicyCache | null {
     const config = snapshot.routing.policyProvider;
     if (!config) return null;
+    // A snapshot's config never changes: the same object needs no comparison (this runs per request).
+    if (this.#policyCache?.config === config) return this.#policyCache.cache;
     const key = JSON.stringify(config);
     if (this.#policyCache?.key !== key) {
       const counter = this.metrics.policyCache;
+      const hits = counter.series({ result: 'hit' });
+      const misses = counter.series({ result: 'miss' });
+      const stale = counter.series({ result: 'stale' });
+      const notFound = counter.series({ result: 'not_found' });
+      const failures = counter.series({ result: 'error' });
       this.#policyCache = {
+        config,
         key,
         cache: new PolicyCache(config, {
           events: {
-            hit: () => counter.inc({ result: 'hit' }),
-            miss: () => counter.inc({ result: 'miss' }),
-            stale: () => counter.inc({ result: 'stale' }),
-            notFound: () => counter.inc({ result: 'not_found' }),
+            hit: () => hits.inc(),
+            miss: () => misses.inc(),
+            stale: () => stale.inc(),
+            notFound: () => notFound.inc(),
             error: (reason) => {
-              counter.inc({ result: 'error' });
+              failures.inc();
               this.logger.warn({ reason }, 'policy provider fetch failed');
             },
           },
         }),
       };
+    } else {
+      // A reload that left the provider's settings as they were keeps the cache and what it holds.
+      this.#policyCache.config = config;
     }
     return this.#policyCache.cache;
   }

@@ -250,6 +250,7 @@ describe('4. the policy', () => {
       ],
       default: 'onprem/llama3.1:8b',
     });
+    const lookupsBefore = await policyCacheLookups();
     const first = await chat(KEYS.acmeEng, { policy_id: 'team-policy', revision: 3 });
     expect(first).toMatchObject({
       decidedBy: 'rule',
@@ -270,6 +271,11 @@ describe('4. the policy', () => {
     // The policy's default applies when none of its rules match.
     const fallbackToDefault = await chat(KEYS.acmeFinance, { policy_id: 'team-policy' });
     expect(fallbackToDefault).toMatchObject({ decidedBy: 'policy_default', target: 'onprem/llama3.1:8b' });
+
+    // Two fetches (acme, globex), two answers from the cache (acme again, twice), in the metrics.
+    const lookupsAfter = await policyCacheLookups();
+    expect(lookupsAfter.miss - lookupsBefore.miss).toBe(2);
+    expect(lookupsAfter.hit - lookupsBefore.hit).toBe(2);
   });
 
   it('an unknown policy falls through to the stored and static rules', async () => {
@@ -373,3 +379,13 @@ describe('explain', () => {
     expect(own.status).toBe(200);
   });
 });
+
+/** The policy cache's lookup counters, as scraped from /metrics. */
+async function policyCacheLookups(): Promise<{ hit: number; miss: number }> {
+  const text = await (await fetch(`${gw.url}/metrics`)).text();
+  const count = (result: string) =>
+    Number(
+      text.match(new RegExp(`^switchyard_policy_cache_total\\{result="${result}"\\} (\\d+)$`, 'm'))?.[1] ?? 0,
+    );
+  return { hit: count('hit'), miss: count('miss') };
+}
