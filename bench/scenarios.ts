@@ -7,6 +7,7 @@ import {
   type ConfigContext,
   FULL_API_KEY,
   FULL_POLICY_ID,
+  type FullFeature,
   fullConfig,
   plainConfig,
 } from './switchyard-config.ts';
@@ -57,18 +58,33 @@ export const SWITCHYARD_SCENARIOS: readonly SwitchyardScenarioDef[] = [
     description: 'Switchyard, one openai-compatible provider and an alias; no identity, rules or inspection',
     config: plainConfig,
   },
-  {
-    name: 'full',
+  fullScenario(new Set()),
+];
+
+function fullScenario(without: ReadonlySet<FullFeature>): SwitchyardScenarioDef {
+  return {
+    name: without.size === 0 ? 'full' : `full-without-${[...without].join('-')}`,
     description:
-      'Switchyard with every routing feature on: API-key identity, 1000 rules (match near the end), a PII rule, a policy from the policy cache, session affinity (a new session per request), info logs to a file',
-    config: fullConfig,
-    headers: { authorization: `Bearer ${FULL_API_KEY}` },
-    bodyFields: { policy_id: FULL_POLICY_ID },
+      without.size === 0
+        ? 'Switchyard with every routing feature on: API-key identity, 1000 rules (match near the end), a PII rule, a policy from the policy cache, session affinity (a new session per request), info logs to a file'
+        : `full without ${[...without].join(', ')}`,
+    config: (ctx) => fullConfig(ctx, without),
+    headers: without.has('identity') ? {} : { authorization: `Bearer ${FULL_API_KEY}` },
+    ...(without.has('policy') ? {} : { bodyFields: { policy_id: FULL_POLICY_ID } }),
     // Every request a new conversation: were they all one session, every turn after the first
     // would be decided by affinity, and the policy and its 1000 rules would never be evaluated.
-    sessionHeader: 'x-session-id',
-  },
-];
+    ...(without.has('affinity') ? {} : { sessionHeader: 'x-session-id' }),
+  };
+}
+
+/**
+ * `full` with one feature left out, for `npm run bench:ab -- --scenario full --scenario-b
+ * full-without-<feature>`: what that feature costs per request. Without identity no rule matches
+ * (the rules read the key's department), so that one also drops the rule match.
+ */
+export const ABLATION_SCENARIOS: readonly SwitchyardScenarioDef[] = (
+  ['identity', 'logging', 'pii_rule', 'affinity', 'policy'] as const
+).map((feature) => fullScenario(new Set([feature])));
 
 const direct: Scenario = {
   name: 'direct',
@@ -136,6 +152,9 @@ export const ALL_SCENARIOS: readonly Scenario[] = [
   floor,
   ...SWITCHYARD_SCENARIOS.map(switchyardScenario),
 ];
+
+/** Measured only on request (`npm run bench:ab`), never by `npm run bench`. */
+export const ABLATIONS: readonly Scenario[] = ABLATION_SCENARIOS.map(switchyardScenario);
 
 /** The baselines plus the named scenarios (all of them when `only` is empty). */
 export function selectScenarios(only: readonly string[]): Scenario[] {

@@ -1,9 +1,13 @@
 /**
  * Two builds of Switchyard measured at the same time, for A/B comparisons on a noisy machine.
  *
- *   npm run bench:ab -- --a CHECKOUT --b CHECKOUT [--scenario plain|full] [--rounds N] [--seconds S]
+ *   npm run bench:ab -- [--a CHECKOUT] [--b CHECKOUT] [--scenario NAME] [--scenario-b NAME]
+ *                       [--rounds N] [--seconds S]
  *
- * Each checkout is a directory holding a build (`npm run build` there first: `dist/src/cli.js`).
+ * Each checkout is a directory holding a build (`npm run build` there first: `dist/src/cli.js`);
+ * both default to this one. The two sides may also run different scenarios of the same build:
+ * `--scenario full --scenario-b full-without-logging` measures what one feature of `full` costs
+ * (the ablations are listed in bench/scenarios.ts).
  * On a VM whose speed drifts by tens of percent within a minute, runs taken one after the other do
  * not compare; two processes under load at the same moment see the same machine. Both get their own
  * closed-loop load (25 connections each) against the same fake upstream, and each round reports the
@@ -15,13 +19,13 @@ import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { killAllNow, stopAll, stopChild } from './children.ts';
-import { startEnvironment, TMP_DIR } from './environment.ts';
+import { REPO_ROOT, startEnvironment, TMP_DIR } from './environment.ts';
 import { cpuMicros } from './proc-stats.ts';
 import { saturate } from './saturation.ts';
-import { ALL_SCENARIOS, type ScenarioEnv, type Target } from './scenarios.ts';
+import { ABLATIONS, ALL_SCENARIOS, type Scenario, type ScenarioEnv, type Target } from './scenarios.ts';
 
 const USAGE =
-  'Usage: npm run bench:ab -- --a CHECKOUT --b CHECKOUT [--scenario plain|full] [--rounds N] [--seconds S]';
+  'Usage: npm run bench:ab -- [--a CHECKOUT] [--b CHECKOUT] [--scenario NAME] [--scenario-b NAME] [--rounds N] [--seconds S]';
 const CONNECTIONS_EACH = 25;
 const WARMUP_S = 2;
 
@@ -29,7 +33,7 @@ type Side = 'a' | 'b';
 
 interface Options {
   checkouts: Record<Side, string>;
-  scenario: string;
+  scenarios: Record<Side, Scenario>;
   rounds: number;
   seconds: number;
 }
@@ -41,19 +45,30 @@ function parseOptions(argv: string[]): Options {
       a: { type: 'string' },
       b: { type: 'string' },
       scenario: { type: 'string', default: 'plain' },
+      'scenario-b': { type: 'string' },
       rounds: { type: 'string', default: '3' },
       seconds: { type: 'string', default: '6' },
     },
   });
   const rounds = Number(values.rounds);
   const seconds = Number(values.seconds);
-  if (!values.a || !values.b || !(rounds >= 1) || !(seconds >= 1)) throw new Error(USAGE);
+  if (!(rounds >= 1) || !(seconds >= 1)) throw new Error(USAGE);
   return {
-    checkouts: { a: resolve(values.a), b: resolve(values.b) },
-    scenario: values.scenario,
+    checkouts: { a: resolve(values.a ?? REPO_ROOT), b: resolve(values.b ?? REPO_ROOT) },
+    scenarios: {
+      a: switchyardScenario(values.scenario),
+      b: switchyardScenario(values['scenario-b'] ?? values.scenario),
+    },
     rounds,
     seconds,
   };
+}
+
+function switchyardScenario(name: string): Scenario {
+  const scenario = [...ALL_SCENARIOS, ...ABLATIONS].find((s) => s.name === name && !s.baseline);
+  if (scenario) return scenario;
+  const known = [...ALL_SCENARIOS, ...ABLATIONS].filter((s) => !s.baseline).map((s) => s.name);
+  throw new Error(`unknown Switchyard scenario ${name}; known: ${known.join(', ')}\n${USAGE}`);
 }
 
 /** CPU µs per 2xx response of `target` while `load` runs. */
@@ -79,8 +94,6 @@ const geometricMean = (values: readonly number[]) =>
   Math.exp(values.reduce((sum, v) => sum + Math.log(v), 0) / values.length);
 
 async function main(options: Options): Promise<void> {
-  const scenario = ALL_SCENARIOS.find((s) => s.name === options.scenario && !s.baseline);
-  if (!scenario) throw new Error(`unknown Switchyard scenario ${options.scenario}`);
   const { env } = await startEnvironment([]);
   const ratios: number[] = [];
   for (const order of [
@@ -96,7 +109,7 @@ async function main(options: Options): Promise<void> {
         tmpDir: join(TMP_DIR, `ab-${side}`),
       };
       mkdirSync(sideEnv.tmpDir, { recursive: true });
-      targets[side] = await scenario.start(sideEnv);
+      targets[side] = await options.scenarios[side].start(sideEnv);
     }
     await Promise.all([loadOn(targets.a, WARMUP_S), loadOn(targets.b, WARMUP_S)]);
     const passRatios: number[] = [];
@@ -115,7 +128,7 @@ async function main(options: Options): Promise<void> {
     await Promise.all([stopChild(targets.a.process), stopChild(targets.b.process)]);
   }
   process.stdout.write(
-    `scenario ${options.scenario}: CPU per request B/A ${geometricMean(ratios).toFixed(3)} (geometric mean of ${ratios.length} rounds, both start orders)\n`,
+    `A ${options.scenarios.a.name}, B ${options.scenarios.b.name}: CPU per request B/A ${geometricMean(ratios).toFixed(3)} (geometric mean of ${ratios.length} rounds, both start orders)\n`,
   );
 }
 

@@ -70,13 +70,26 @@ export function fullPolicyDocument(): unknown {
  * session affinity (each benchmark request opens a new session: looked up, missed, pinned),
  * metrics, and logs at info level to a file.
  */
-export function fullConfig(ctx: ConfigContext): string {
+/** What an ablation of `full` can leave out, to measure what that feature costs (`npm run bench:ab`). */
+export type FullFeature = 'identity' | 'logging' | 'pii_rule' | 'affinity' | 'policy';
+
+export function fullConfig(ctx: ConfigContext, without: ReadonlySet<FullFeature> = new Set()): string {
+  const identity = `identity:
+  required: true
+  api_keys:
+    - {key: "${FULL_API_KEY}", tenant: bench, user: {id: u1, role: analyst, department: analytics}}
+`;
+  const piiRule = `  rules:
+    - {name: pii-stays-home, priority: 1, enforce: true,
+       conditions: [{field: request.sensitivity, operator: gte, value: high}],
+       action: {provider: onprem, model: gpt-4o}}
+`;
   return `version: 1
 server:
   listen: 127.0.0.1:${ctx.port}
   drain_timeout_ms: 500
 logging:
-  level: info
+  level: ${without.has('logging') ? 'warn' : 'info'}
   file: ${JSON.stringify(ctx.logFile)}
 rules_store: {kind: memory}
 providers:
@@ -88,19 +101,11 @@ providers:
     kind: openai-compatible
     base_url: ${JSON.stringify(ctx.upstreamUrl)}
     models: [gpt-4o]
-identity:
-  required: true
-  api_keys:
-    - {key: "${FULL_API_KEY}", tenant: bench, user: {id: u1, role: analyst, department: analytics}}
-models:
+${without.has('identity') ? '' : identity}models:
   ${BENCH_MODEL}: [upstream/${BENCH_MODEL}]
 routing:
   default: ${BENCH_MODEL}
-  session_affinity: {ttl_seconds: 3600}
+${without.has('affinity') ? '' : '  session_affinity: {ttl_seconds: 3600}\n'}\
   policy_provider: {url: ${JSON.stringify(ctx.policyUrl)}, ttl_seconds: 3600}
-  rules:
-    - {name: pii-stays-home, priority: 1, enforce: true,
-       conditions: [{field: request.sensitivity, operator: gte, value: high}],
-       action: {provider: onprem, model: gpt-4o}}
-`;
+${without.has('pii_rule') ? '' : piiRule}`;
 }
