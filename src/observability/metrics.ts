@@ -1,6 +1,7 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { BreakerState } from '../forward/circuit-breaker.ts';
 import { type CounterSeries, type HistogramSeries, HotCounter, HotHistogram } from './hot-series.ts';
+import { registerProcessMetrics } from './process-metrics.ts';
 
 /**
  * Prometheus metrics. Every label value comes from the config (provider, model, decided_by) or a
@@ -130,6 +131,10 @@ export class Metrics {
     help: 'Requests answered 503 at once because max_in_flight requests were already being served',
     registers: [this.registry],
   });
+
+  constructor() {
+    registerProcessMetrics(this.registry);
+  }
 
   readonly #targets = new Map<string, TargetMetrics>();
 

@@ -410,6 +410,19 @@ describe('observability', () => {
     expect(text).toContain('switchyard_tokens_total{provider="primary",model="gpt-4o-mini",kind="prompt"}');
   });
 
+  it("exports the process's memory: resident, heap total and used, external", async () => {
+    const text = await (await fetch(`${gw.url}/metrics`)).text();
+    const value = (name: string) => Number(text.match(new RegExp(`^${name} (\\d+)$`, 'm'))?.[1]);
+    const rss = value('process_resident_memory_bytes');
+    const heapTotal = value('nodejs_heap_size_total_bytes');
+    const heapUsed = value('nodejs_heap_size_used_bytes');
+    // The gateway runs in this test process: its figures are this process's, read at scrape time.
+    expect(heapUsed).toBeGreaterThan(0);
+    expect(heapUsed).toBeLessThanOrEqual(heapTotal);
+    expect(heapTotal).toBeLessThan(rss);
+    expect(value('nodejs_external_memory_bytes')).toBeGreaterThan(0);
+  });
+
   it('reports health and readiness', async () => {
     expect((await fetch(`${gw.url}/healthz`)).status).toBe(200);
     const ready = await fetch(`${gw.url}/readyz`);
