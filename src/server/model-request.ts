@@ -20,8 +20,7 @@ export interface ModelRoute<Body extends JsonObject> {
   op: Operation;
   /** Checks the body in the API's own terms (throws a 400 from the catalogue). */
   parse(raw: unknown): Body;
-  /** `raw`: the bytes the body was parsed from, when the ingress kept them. */
-  codecFor(body: Body, raw: Buffer | undefined): CodecFor;
+  codecFor(body: Body): CodecFor;
   /** The text scanned for PII and counted for tokens, when it is not the body's messages. */
   conversation?(body: Body): unknown;
 }
@@ -32,8 +31,6 @@ export interface ModelIngress {
   headers: IncomingHttpHeaders;
   /** The parsed JSON body. */
   body: unknown;
-  /** The bytes it was parsed from: kept by the model front, not by Fastify's body parser. */
-  rawBody?: Buffer | undefined;
 }
 
 export interface DecidedRequest<Body extends JsonObject> {
@@ -86,7 +83,7 @@ export async function handleModelRequest<Body extends JsonObject>(
     decision,
     op: route.op,
     stream: body.stream === true,
-    codecFor: route.codecFor(body, request.rawBody),
+    codecFor: route.codecFor(body),
     clientHeaders: request.headers,
     onServed: (target) => rememberSession(gateway, decision, target),
   });

@@ -59,8 +59,6 @@ export interface RecordedRequest {
   headers: Record<string, string>;
   /** Parsed JSON, or the raw text when it is not JSON. */
   body: unknown;
-  /** The body exactly as received. */
-  text: string;
 }
 
 export interface FakeAnthropic {
@@ -105,7 +103,6 @@ export async function startFakeAnthropic(options: FakeAnthropicOptions = {}): Pr
       path,
       headers: flattenHeaders(req),
       body: body ?? (text || undefined),
-      text,
     });
     res.setHeader('request-id', `req_fake_${++counter}`);
 
