@@ -64,15 +64,15 @@ export function fullPolicyDocument(): unknown {
   return { policy_id: FULL_POLICY_ID, revision: 1, schema_version: 1, rules };
 }
 
+/** What an ablation of `full` can leave out, to measure what that feature costs (`npm run bench:ab`). */
+export type FullFeature = 'identity' | 'logging' | 'pii_rule' | 'affinity' | 'policy';
+
 /**
  * Every routing feature on (issue: performance, scenario "full"): API-key identity, an enforced
  * PII rule (so the scan runs on every request), a policy with 1000 rules from the policy cache,
  * session affinity (each benchmark request opens a new session: looked up, missed, pinned),
  * metrics, and logs at info level to a file.
  */
-/** What an ablation of `full` can leave out, to measure what that feature costs (`npm run bench:ab`). */
-export type FullFeature = 'identity' | 'logging' | 'pii_rule' | 'affinity' | 'policy';
-
 export function fullConfig(ctx: ConfigContext, without: ReadonlySet<FullFeature> = new Set()): string {
   const identity = `identity:
   required: true

@@ -1,6 +1,7 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import pino from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createLogger, FILE_FLUSH_INTERVAL_MS } from './logger.ts';
 
@@ -30,5 +31,8 @@ describe('file logging', () => {
     };
     expect(await waitFor(() => read().includes('"reqId":"r1"'), FILE_FLUSH_INTERVAL_MS * 3)).toBe(true);
     expect(JSON.parse(read().trim())).toMatchObject({ level: 30, reqId: 'r1', msg: 'request' });
+    (logger as unknown as Record<symbol, pino.DestinationStream & { end(): void }>)[
+      pino.symbols.streamSym
+    ]?.end();
   });
 });

@@ -132,11 +132,11 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly #targets = new Map<string, TargetMetrics>();
+
   constructor() {
     registerProcessMetrics(this.registry);
   }
-
-  readonly #targets = new Map<string, TargetMetrics>();
 
   /** The per-target series of `provider/model`, built once per target. */
   forTarget(key: string): TargetMetrics {

@@ -75,6 +75,8 @@ export interface RecordedRequest {
   headers: Record<string, string | string[] | undefined>;
   /** The parsed JSON body, the raw text when it is not JSON, or undefined when there is none. */
   body: unknown;
+  /** The body exactly as received. */
+  text: string;
   receivedAt: number;
 }
 
@@ -296,7 +298,7 @@ class FakeOpenAIServer implements FakeOpenAI {
     const text = await readText(req);
     const body = parseJson(text);
     const model = route?.deployment ?? modelOf(body);
-    this.#note(req, path, search, body !== undefined || text === '' ? body : text, model);
+    this.#note(req, path, search, text, body !== undefined || text === '' ? body : text, model);
 
     if (route === null) {
       sendError(res, 404, errorBody(404, `Unknown request URL: ${req.method} ${path}`, 'not_found'));
@@ -339,7 +341,14 @@ class FakeOpenAIServer implements FakeOpenAI {
     else this.#completion(res, plan, request);
   }
 
-  #note(req: IncomingMessage, path: string, search: string, body: unknown, model: string | undefined): void {
+  #note(
+    req: IncomingMessage,
+    path: string,
+    search: string,
+    text: string,
+    body: unknown,
+    model: string | undefined,
+  ): void {
     if (model !== undefined) this.#counts.set(model, (this.#counts.get(model) ?? 0) + 1);
     if (!this.#record) return;
     const query = search === '' ? {} : Object.fromEntries(new URLSearchParams(search));
@@ -349,6 +358,7 @@ class FakeOpenAIServer implements FakeOpenAI {
       query,
       headers: req.headers,
       body,
+      text,
       receivedAt: Date.now(),
     });
   }

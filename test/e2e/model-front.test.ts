@@ -122,3 +122,15 @@ describe('model front and Fastify answer alike', () => {
     });
   });
 });
+
+describe('what the upstream receives', () => {
+  it('is the body as the gateway read it, even when the client sent a key twice', async () => {
+    // JSON.parse keeps the last copy of a key, another parser may keep the first: were the
+    // client's bytes forwarded, a sensitive first copy would pass every check made on the last.
+    upstream.reset();
+    const text = `{"model":"gpt-4o-mini","messages":[{"role":"user","content":"SSN 123-45-6789"}],"messages":${JSON.stringify(MESSAGES)}}`;
+    const answer = await send('/v1/chat/completions', text, 'length', 'front-duplicate-keys');
+    expect(answer.status).toBe(200);
+    expect(upstream.requests.at(-1)?.text).toBe(JSON.stringify({ model: 'gpt-4o-mini', messages: MESSAGES }));
+  });
+});
