@@ -50,7 +50,8 @@ export function modelFront(
       headers: req.headers,
       res,
     });
-    res.once('finish', () => logExchange(gateway, exchange, res.statusCode));
+    // Emitted once (see RequestStart.open): `on`, not `once`.
+    res.on('finish', () => logExchange(gateway, exchange, res.statusCode));
     const pending: OutgoingHttpHeaders = exchangeHeaders(exchange);
     const fail = (error: unknown) => {
       const answerable = answerableError(error, maxBodyBytes, gateway.logger, exchange.requestId);
@@ -66,7 +67,7 @@ export function modelFront(
     }
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.once('end', () => {
+    req.on('end', () => {
       let body: unknown;
       try {
         const text = (chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks)).toString('utf8');

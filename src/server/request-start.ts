@@ -69,7 +69,9 @@ export class RequestStart {
     const exchange = newExchange(request.requestId, request.method, request.path, traceParent, span);
     this.#inFlight += 1;
     const res = request.res;
-    res.once('close', () => {
+    // 'close', 'finish' and 'end' are emitted once per message: `on` spares `once`'s wrapper and
+    // its removal, on every request.
+    res.on('close', () => {
       this.#inFlight -= 1;
       if (res.writableFinished) return;
       exchange.upstream.abort();
