@@ -15,7 +15,7 @@ export interface AttemptRequest {
   provider: ProviderRuntime;
   target: Target;
   op: Operation;
-  body: string;
+  body: string | Buffer;
   headers: Record<string, string>;
   /** The client's request headers: those the provider lists in `pass_headers` are sent upstream. */
   clientHeaders?: ClientHeaders | undefined;

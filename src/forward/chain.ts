@@ -36,7 +36,7 @@ export interface ChainRequest {
   targets: readonly Target[];
   op: Operation;
   /** Builds the upstream body for a target (model substituted, translated for its wire API). */
-  encodeBody(target: Target, provider: ProviderRuntime): string;
+  encodeBody(target: Target, provider: ProviderRuntime): string | Buffer;
   headers: Record<string, string>;
   /** The client's headers, for providers that pass some of them through (`pass_headers`). */
   clientHeaders?: ClientHeaders | undefined;
@@ -106,7 +106,7 @@ export async function forwardWithFallback(req: ChainRequest): Promise<ChainResul
       continue;
     }
 
-    let body: string;
+    let body: string | Buffer;
     try {
       body = req.encodeBody(target, provider);
     } catch (error) {

@@ -20,7 +20,7 @@ export const anthropicModelEndpoints: readonly ModelEndpoint[] = [
     endpoint: 'messages',
     op: 'chat',
     parse: parseMessagesBody,
-    codecFor: (body) => codecsFor('anthropic', { body }),
+    codecFor: (body, raw) => codecsFor('anthropic', { body, raw }),
   }),
 ];
 

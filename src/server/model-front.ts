@@ -69,15 +69,15 @@ export function modelFront(
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {
       let body: unknown;
+      const raw = chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks);
       try {
-        const text = (chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks)).toString('utf8');
-        body = secureJson.parse(text, undefined, PARSE_OPTIONS);
+        body = secureJson.parse(raw.toString('utf8'), undefined, PARSE_OPTIONS);
       } catch {
         fail(new errorCodes.FST_ERR_CTP_INVALID_JSON_BODY());
         return;
       }
       endpoint
-        .serve(gateway, { exchange, headers: req.headers, body }, responseTarget(res, pending))
+        .serve(gateway, { exchange, headers: req.headers, body, rawBody: raw }, responseTarget(res, pending))
         .catch(fail);
     });
   }

@@ -20,7 +20,8 @@ export interface ModelRoute<Body extends JsonObject> {
   op: Operation;
   /** Checks the body in the API's own terms (throws a 400 from the catalogue). */
   parse(raw: unknown): Body;
-  codecFor(body: Body): CodecFor;
+  /** `raw`: the bytes the body was parsed from, when the ingress kept them. */
+  codecFor(body: Body, raw: Buffer | undefined): CodecFor;
   /** The text scanned for PII and counted for tokens, when it is not the body's messages. */
   conversation?(body: Body): unknown;
 }
@@ -31,6 +32,8 @@ export interface ModelIngress {
   headers: IncomingHttpHeaders;
   /** The parsed JSON body. */
   body: unknown;
+  /** The bytes it was parsed from: kept by the model front, not by Fastify's body parser. */
+  rawBody?: Buffer | undefined;
 }
 
 export interface DecidedRequest<Body extends JsonObject> {
@@ -83,7 +86,7 @@ export async function handleModelRequest<Body extends JsonObject>(
     decision,
     op: route.op,
     stream: body.stream === true,
-    codecFor: route.codecFor(body),
+    codecFor: route.codecFor(body, request.rawBody),
     clientHeaders: request.headers,
     onServed: (target) => rememberSession(gateway, decision, target),
   });

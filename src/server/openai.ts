@@ -12,15 +12,15 @@ export const openAIModelEndpoints: readonly ModelEndpoint[] = [
     endpoint: 'chat',
     op: 'chat',
     parse: parseChatBody,
-    codecFor: (body) => codecsFor('openai', { body }),
+    codecFor: (body, raw) => codecsFor('openai', { body, raw }),
   }),
   modelEndpoint('/v1/embeddings', {
     endpoint: 'embeddings',
     op: 'embeddings',
     parse: parseEmbeddingsBody,
     // Embeddings exist only in the OpenAI API: there is nothing to translate them to.
-    codecFor: (body) => {
-      const codec = openAIPassthrough({ body });
+    codecFor: (body, raw) => {
+      const codec = openAIPassthrough({ body, raw });
       return () => codec;
     },
     conversation: (body) => embeddingsConversation(body.input),

@@ -59,6 +59,8 @@ export interface RecordedRequest {
   headers: Record<string, string>;
   /** Parsed JSON, or the raw text when it is not JSON. */
   body: unknown;
+  /** The body exactly as received. */
+  text: string;
 }
 
 export interface FakeAnthropic {
@@ -103,6 +105,7 @@ export async function startFakeAnthropic(options: FakeAnthropicOptions = {}): Pr
       path,
       headers: flattenHeaders(req),
       body: body ?? (text || undefined),
+      text,
     });
     res.setHeader('request-id', `req_fake_${++counter}`);
 

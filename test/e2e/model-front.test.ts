@@ -19,6 +19,8 @@ version: 1
 server: {max_body_bytes: 4096}
 providers:
   - {name: up, kind: openai-compatible, base_url: "${upstream.url}", models: [gpt-4o-mini]}
+models:
+  cheap: [up/gpt-4o-mini]
 routing:
   default: up/gpt-4o-mini
 `);
@@ -124,12 +126,34 @@ describe('model front and Fastify answer alike', () => {
 });
 
 describe('what the upstream receives', () => {
-  it('is the body as the gateway read it, even when the client sent a key twice', async () => {
-    // JSON.parse keeps the last copy of a key, another parser may keep the first: were the
-    // client's bytes forwarded, a sensitive first copy would pass every check made on the last.
+  // Spacing, key order and a number past double precision: kept only by sending the bytes as they are.
+  const text = `{ "messages": ${JSON.stringify(MESSAGES)},  "model": "gpt-4o-mini", "seed": 12345678901234567890 }`;
+
+  it("gets the client's own bytes from the front when they already name the target model", async () => {
     upstream.reset();
-    const text = `{"model":"gpt-4o-mini","messages":[{"role":"user","content":"SSN 123-45-6789"}],"messages":${JSON.stringify(MESSAGES)}}`;
-    const answer = await send('/v1/chat/completions', text, 'length', 'front-duplicate-keys');
+    await send('/v1/chat/completions', text, 'length', 'front-raw');
+    expect(upstream.requests.at(-1)?.text).toBe(text);
+  });
+
+  it('gets a re-encoded body when the model must change, or when Fastify served the request', async () => {
+    upstream.reset();
+    const aliased = JSON.stringify({ model: 'cheap', messages: MESSAGES });
+    await send('/v1/chat/completions', aliased, 'length', 'front-aliased');
+    await send('/v1/chat/completions', text, 'chunked', 'fastify-raw');
+    const [first, second] = upstream.requests;
+    expect(JSON.parse(first?.text ?? '')).toEqual({ model: 'gpt-4o-mini', messages: MESSAGES });
+    // Fastify keeps no bytes: the body is parsed and written again (the seed loses precision).
+    expect(second?.text).toBe(
+      JSON.stringify({ messages: MESSAGES, model: 'gpt-4o-mini', seed: 12345678901234567000 }),
+    );
+  });
+
+  it('is the body as the gateway read it, even when the client sent a key twice', async () => {
+    // JSON.parse keeps the last copy of a key, another parser may keep the first: were these bytes
+    // forwarded as they are, a sensitive first copy would pass every check made on the last.
+    upstream.reset();
+    const repeated = `{"model":"gpt-4o-mini","messages":[{"role":"user","content":"SSN 123-45-6789"}],"messages":${JSON.stringify(MESSAGES)}}`;
+    const answer = await send('/v1/chat/completions', repeated, 'length', 'front-duplicate-keys');
     expect(answer.status).toBe(200);
     expect(upstream.requests.at(-1)?.text).toBe(JSON.stringify({ model: 'gpt-4o-mini', messages: MESSAGES }));
   });

@@ -17,7 +17,7 @@ describe('Anthropic client → Anthropic provider (passthrough)', () => {
   const codec = anthropicPassthrough({ body });
 
   it('sends the body untranslated, with the target model and without routing fields', () => {
-    const sent = JSON.parse(codec.encodeRequest('claude-sonnet-4', providers.get('claude')));
+    const sent = JSON.parse(String(codec.encodeRequest('claude-sonnet-4', providers.get('claude'))));
     expect(sent).toEqual({
       model: 'claude-sonnet-4',
       max_tokens: 100,

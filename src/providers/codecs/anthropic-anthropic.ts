@@ -1,5 +1,5 @@
 import type { SSEMessage } from '../../translate/sse.ts';
-import { forwardBody } from './body.ts';
+import { passthroughBody } from './body.ts';
 import {
   anthropicClientError,
   anthropicStreamError,
@@ -19,7 +19,7 @@ export function anthropicPassthrough(request: CodecRequest): Codec {
   return {
     client: 'anthropic',
     upstream: 'anthropic',
-    encodeRequest: (model) => JSON.stringify(forwardBody(request.body, model)),
+    encodeRequest: (model) => passthroughBody(request, model),
     decodeResponse: (json, raw) => ({
       body: raw,
       usage: anthropicUsage((json as { usage?: unknown } | null)?.usage),

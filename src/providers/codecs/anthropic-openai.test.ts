@@ -15,7 +15,7 @@ afterAll(() => providers.close());
 describe('Anthropic client → OpenAI-compatible provider', () => {
   it('sends a chat completions request, max_tokens where the provider kind reads it', () => {
     const codec = anthropicToOpenAI({ body: { ...basicRequest, routing_policy: {} } });
-    const toOpenAI = JSON.parse(codec.encodeRequest('gpt-4o', providers.get('openai')));
+    const toOpenAI = JSON.parse(String(codec.encodeRequest('gpt-4o', providers.get('openai'))));
     expect(toOpenAI).toMatchObject({
       model: 'gpt-4o',
       max_completion_tokens: 1024,
@@ -28,14 +28,16 @@ describe('Anthropic client → OpenAI-compatible provider', () => {
     });
     expect(toOpenAI).not.toHaveProperty('routing_policy');
     expect(toOpenAI).not.toHaveProperty('top_k');
-    const toVllm = JSON.parse(codec.encodeRequest('llama', providers.get('local')));
+    const toVllm = JSON.parse(String(codec.encodeRequest('llama', providers.get('local'))));
     expect(toVllm).toMatchObject({ model: 'llama', max_tokens: 1024 });
     expect(toVllm).not.toHaveProperty('max_completion_tokens');
   });
 
   it('asks streaming upstreams for usage, and refuses what they cannot take', () => {
     const sent = JSON.parse(
-      anthropicToOpenAI({ body: toolRoundTripRequest }).encodeRequest('gpt-4o', providers.get('openai')),
+      String(
+        anthropicToOpenAI({ body: toolRoundTripRequest }).encodeRequest('gpt-4o', providers.get('openai')),
+      ),
     );
     expect(sent.stream_options).toEqual({ include_usage: true });
     expect(sent.messages.filter((m: { role: string }) => m.role === 'tool')).toHaveLength(1);

@@ -49,7 +49,7 @@ export interface Codec {
    * The upstream body for one target: its model, no routing fields, translated if the APIs
    * differ. Throws a 400 GatewayError when the request cannot be expressed for this upstream.
    */
-  encodeRequest(model: string, provider: ProviderRuntime): string;
+  encodeRequest(model: string, provider: ProviderRuntime): string | Buffer;
   /** A successful JSON answer for the client. Throws a 502 GatewayError when it cannot be translated. */
   decodeResponse(json: unknown, raw: Buffer): DecodedResponse;
   /** An upstream error answer (status and body as received) for the client. */
@@ -61,6 +61,11 @@ export interface Codec {
 /** The client's request, as the ingress validated it. */
 export interface CodecRequest {
   readonly body: Readonly<Record<string, unknown>>;
+  /**
+   * The bytes the body was parsed from, when the ingress kept them: a passthrough codec may send
+   * them as they are (`passthroughBody`).
+   */
+  readonly raw?: Buffer | undefined;
 }
 
 export const EMPTY = Buffer.alloc(0);

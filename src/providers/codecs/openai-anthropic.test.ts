@@ -15,7 +15,7 @@ afterAll(() => providers.close());
 describe('OpenAI client → Anthropic provider', () => {
   it("sends a Messages request with the target model and the provider version's sampling", () => {
     const codec = openAIToAnthropic({ body: { ...multiTurnRequest, policy_id: 'p' } });
-    const sent = JSON.parse(codec.encodeRequest('claude-sonnet-4', providers.get('claude')));
+    const sent = JSON.parse(String(codec.encodeRequest('claude-sonnet-4', providers.get('claude'))));
     expect(sent).toMatchObject({
       model: 'claude-sonnet-4',
       max_tokens: 300,
@@ -30,7 +30,7 @@ describe('OpenAI client → Anthropic provider', () => {
     expect(sent).not.toHaveProperty('policy_id');
     expect(sent).not.toHaveProperty('stream_options');
 
-    const next = JSON.parse(codec.encodeRequest('claude-sonnet-4', providers.get('claude-next')));
+    const next = JSON.parse(String(codec.encodeRequest('claude-sonnet-4', providers.get('claude-next'))));
     expect(next).not.toHaveProperty('temperature');
     expect(next).not.toHaveProperty('top_p');
   });

@@ -19,7 +19,7 @@ describe('OpenAI client → OpenAI provider (passthrough)', () => {
   const codec = openAIPassthrough({ body });
 
   it('sends the body with the target model and without routing fields, unknown fields kept', () => {
-    const sent = JSON.parse(codec.encodeRequest('gpt-4o-mini', providers.get('oai')));
+    const sent = JSON.parse(String(codec.encodeRequest('gpt-4o-mini', providers.get('oai'))));
     expect(sent).toEqual({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }], seed: 7 });
     expect(body.model).toBe('fast');
   });

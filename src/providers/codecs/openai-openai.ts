@@ -1,4 +1,4 @@
-import { forwardBody } from './body.ts';
+import { passthroughBody } from './body.ts';
 import { INCOMPLETE_STREAM, openAIClientError, openAIStreamError, parseErrorBody } from './client-errors.ts';
 import { type Codec, type CodecRequest, EMPTY, type StreamRelay, type Usage } from './codec.ts';
 import { SseTail } from './openai-sse-tail.ts';
@@ -12,7 +12,7 @@ export function openAIPassthrough(request: CodecRequest): Codec {
   return {
     client: 'openai',
     upstream: 'openai',
-    encodeRequest: (model) => JSON.stringify(forwardBody(request.body, model)),
+    encodeRequest: (model) => passthroughBody(request, model),
     decodeResponse: (json, raw) => ({
       body: raw,
       usage: openAIUsage((json as { usage?: unknown } | null)?.usage),
