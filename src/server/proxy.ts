@@ -102,14 +102,14 @@ export async function proxy(req: ProxyRequest): Promise<void> {
   setDecisionHeaders(answer, req.decision, result.target, result.attempts.length);
 
   const codec = req.codecFor(result.provider);
-  const served = result.answer;
-  if (served.kind === 'json') {
-    const decoded = codec.decodeResponse(served.json, served.body);
+  const upstreamAnswer = result.answer;
+  if (upstreamAnswer.kind === 'json') {
+    const decoded = codec.decodeResponse(upstreamAnswer.json, upstreamAnswer.body);
     exchange.usage = decoded.usage;
     // Pinned only once the answer is known to be usable for this client.
     req.onServed?.(result.target);
     answer
-      .writeHead(served.status, {
+      .writeHead(upstreamAnswer.status, {
         'content-type': 'application/json; charset=utf-8',
         'content-length': decoded.body.length,
       })
@@ -121,7 +121,7 @@ export async function proxy(req: ProxyRequest): Promise<void> {
     relay = codec.openStream(result.target.model);
   } catch (error) {
     // Nothing has been sent yet: release the upstream stream before answering with the error.
-    served.cancel();
+    upstreamAnswer.cancel();
     throw error;
   }
   req.onServed?.(result.target);
@@ -132,12 +132,12 @@ export async function proxy(req: ProxyRequest): Promise<void> {
     .observeFirstToken((result.attempts.at(-1)?.durationMs ?? 0) / 1000);
   // The stream is written straight to the socket, chunk by chunk as it arrives: no stream objects
   // in between, and backpressure from the client pauses reading from the upstream.
-  const res = answer.writeHead(served.status, {
+  const res = answer.writeHead(upstreamAnswer.status, {
     'content-type': 'text/event-stream; charset=utf-8',
     'cache-control': 'no-cache',
     'x-accel-buffering': 'no',
   });
-  pumpStream(res, served, relay, exchange, () => {
+  pumpStream(res, upstreamAnswer, relay, exchange, () => {
     // Only complete streams say how long this target takes (selection_policy: fastest).
     if (!exchange.streamError) {
       gateway.routing.preferences.latency.observeTotal(result.target.statsKey, performance.now() - started);

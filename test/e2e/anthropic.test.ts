@@ -316,6 +316,18 @@ describe('Anthropic upstream headers and parameters', () => {
     expect(next?.body).not.toHaveProperty('top_p');
   });
 
+  it('passes a body that needs no change to an Anthropic provider byte for byte', async () => {
+    // Spacing and key order as the client wrote them: kept only when the bytes go as they are.
+    const text = `{ "max_tokens": 16,  "messages": [{"role": "user", "content": "hi"}], "model": "claude-sonnet-4" }`;
+    const response = await fetch(`${gw.url}/v1/messages`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-api-key': 'client-key' },
+      body: text,
+    });
+    expect(response.status).toBe(200);
+    expect(claude.requests.at(-1)?.text).toBe(text);
+  });
+
   it('routes an Anthropic request by its inline policy, and removes the routing fields upstream', async () => {
     const response = await fetch(`${gw.url}/v1/messages`, {
       method: 'POST',

@@ -21,36 +21,33 @@ function hasRepeatedKey(text: string): boolean {
     at++;
     return JSON.parse(text.slice(start, at)) as string;
   };
+  /** The items of an object or array, from its opening bracket to past its closing one. */
+  const readItems = (close: string, readItem: () => void): void => {
+    at++;
+    skipSpace();
+    while (text[at] !== close) {
+      readItem();
+      skipSpace();
+      if (text[at] === ',') at++;
+      skipSpace();
+    }
+    at++;
+  };
   const readValue = (): void => {
     skipSpace();
     const c = text[at];
     if (c === '{') {
-      at++;
       const seen = new Set<string>();
-      skipSpace();
-      while (text[at] !== '}') {
-        skipSpace();
+      readItems('}', () => {
         const key = readString();
         if (seen.has(key)) repeated = true;
         seen.add(key);
         skipSpace();
         at++; // ':'
         readValue();
-        skipSpace();
-        if (text[at] === ',') at++;
-        skipSpace();
-      }
-      at++;
+      });
     } else if (c === '[') {
-      at++;
-      skipSpace();
-      while (text[at] !== ']') {
-        readValue();
-        skipSpace();
-        if (text[at] === ',') at++;
-        skipSpace();
-      }
-      at++;
+      readItems(']', readValue);
     } else if (c === '"') {
       readString();
     } else {
