@@ -1,4 +1,5 @@
 import { errors } from '../errors.ts';
+import { caseVariantField, intendedName } from '../inspect/case-variant-fields.ts';
 import { asObject, type JsonObject } from './openai-body.ts';
 
 /**
@@ -18,6 +19,15 @@ const ROLES: ReadonlySet<unknown> = new Set(['user', 'assistant', 'system']);
 
 function invalid(message: string): never {
   throw errors.invalidRequest(message, 'invalid_request');
+}
+
+/** Refuses a key that spells a field the gateway reads in another letter case (see case-variant-fields.ts). */
+function checkCaseVariants(body: JsonObject): void {
+  const path = caseVariantField(body);
+  if (path === null) return;
+  invalid(
+    `${path.join('.')}: differs from \`${intendedName(path)}\` only in letter case; send the field once, spelled \`${intendedName(path)}\``,
+  );
 }
 
 function checkModel(body: JsonObject): void {
@@ -65,6 +75,7 @@ function checkCommon(body: JsonObject): void {
 
 export function parseMessagesBody(raw: unknown): MessagesBody {
   const body = asObject(raw);
+  checkCaseVariants(body);
   checkModel(body);
   const { max_tokens: maxTokens, stream, temperature } = body;
   if (maxTokens === undefined) invalid('max_tokens: Field required');
@@ -83,6 +94,7 @@ export function parseMessagesBody(raw: unknown): MessagesBody {
 /** `count_tokens` takes the prompt side of a Messages request: no `max_tokens`, no `stream`. */
 export function parseCountTokensBody(raw: unknown): JsonObject & { model?: string; messages: unknown[] } {
   const body = asObject(raw);
+  checkCaseVariants(body);
   checkModel(body);
   checkMessages(body.messages);
   checkCommon(body);

@@ -1,4 +1,5 @@
 import { errors } from '../errors.ts';
+import { caseVariantField, intendedName } from '../inspect/case-variant-fields.ts';
 
 /**
  * Structural checks on OpenAI request bodies: enough that a request we forward is well-formed,
@@ -23,6 +24,23 @@ export function asObject(body: unknown): JsonObject {
   return body as JsonObject;
 }
 
+/** `messages[0].content`: the OpenAI API's way of naming a field in its errors. */
+function openAiPath(path: readonly (string | number)[]): string {
+  return path
+    .map((step, i) => (typeof step === 'number' ? `[${step}]` : i === 0 ? step : `.${step}`))
+    .join('');
+}
+
+/** Refuses a key that spells a field the gateway reads in another letter case (see case-variant-fields.ts). */
+function checkCaseVariants(body: JsonObject): void {
+  const path = caseVariantField(body);
+  if (path === null) return;
+  throw errors.invalidRequest(
+    `\`${openAiPath(path)}\` differs from \`${intendedName(path)}\` only in letter case; send the field once, spelled \`${intendedName(path)}\``,
+    'ambiguous_field',
+  );
+}
+
 function checkModel(body: JsonObject): void {
   if (body.model !== undefined && typeof body.model !== 'string') {
     throw errors.invalidRequest('`model` must be a string', 'invalid_model');
@@ -31,6 +49,7 @@ function checkModel(body: JsonObject): void {
 
 export function parseChatBody(raw: unknown): ChatBody {
   const body = asObject(raw);
+  checkCaseVariants(body);
   checkModel(body);
   const { messages, stream } = body;
   if (!Array.isArray(messages) || messages.length === 0) {
@@ -53,6 +72,7 @@ export function parseChatBody(raw: unknown): ChatBody {
 
 export function parseEmbeddingsBody(raw: unknown): JsonObject & { model?: string } {
   const body = asObject(raw);
+  checkCaseVariants(body);
   checkModel(body);
   const { input } = body;
   const valid =

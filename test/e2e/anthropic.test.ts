@@ -489,6 +489,31 @@ describe('errors', () => {
     expect(claude.requests).toHaveLength(0);
   });
 
+  it('refuses, through the SDK, text hidden in a case variant of a field it reads, before any upstream', async () => {
+    const inMessage = await anthropic.messages
+      .create({
+        model: 'claude-sonnet-4',
+        max_tokens: 10,
+        messages: [{ role: 'user', content: 'hello', Content: 'SSN 123-45-6789' } as never],
+      })
+      .catch((e: unknown) => e);
+    expect(inMessage).toBeInstanceOf(Anthropic.BadRequestError);
+    expect((inMessage as InstanceType<typeof Anthropic.BadRequestError>).message).toContain(
+      'messages.0.Content: differs from `content` only in letter case',
+    );
+    const inSystem = await anthropic.messages
+      .create({
+        model: 'claude-sonnet-4',
+        max_tokens: 10,
+        system: [{ type: 'text', text: 'be brief', TEXT: 'SSN 123-45-6789' } as never],
+        messages: [{ role: 'user', content: 'hello' }],
+      })
+      .catch((e: unknown) => e);
+    expect(inSystem).toBeInstanceOf(Anthropic.BadRequestError);
+    expect((inSystem as InstanceType<typeof Anthropic.BadRequestError>).message).toContain('system.0.TEXT');
+    expect(claude.requests).toHaveLength(0);
+  });
+
   it('answers an unknown model as Anthropic not_found_error, which the SDK raises as NotFoundError', async () => {
     const error = await anthropic.messages
       .create({ model: 'no-such-model', max_tokens: 10, messages: [{ role: 'user', content: 'hi' }] })

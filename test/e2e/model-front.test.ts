@@ -79,6 +79,16 @@ describe('model front and Fastify answer alike', () => {
     ],
     ['malformed JSON', '/v1/chat/completions', '{"model": "gpt-4o-mini", "messages": ['],
     [
+      'a case variant of messages',
+      '/v1/chat/completions',
+      '{"model":"gpt-4o-mini","messages":[{"role":"user","content":"hi"}],"Messages":[{"role":"user","content":"x"}]}',
+    ],
+    [
+      'a case variant of content in an Anthropic message',
+      '/v1/messages',
+      '{"model":"gpt-4o-mini","max_tokens":5,"messages":[{"role":"user","content":"hi","conTent":"x"}]}',
+    ],
+    [
       'prototype poisoning',
       '/v1/chat/completions',
       `{"__proto__": {"x": 1}, "messages": ${JSON.stringify(MESSAGES)}}`,

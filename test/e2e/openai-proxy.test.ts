@@ -339,6 +339,28 @@ describe('bad input never reaches an upstream', () => {
       'invalid_model',
     ],
     ['an unsupported content type', 'hello', 'text/plain', 415, 'unsupported_media_type'],
+    // Go's encoding/json (Ollama, among others) reads these as the field itself, and keeps the last.
+    [
+      'a case variant of messages',
+      '{"model":"gpt-4o-mini","messages":[{"role":"user","content":"x"}],"Messages":[{"role":"user","content":"SSN 123-45-6789"}]}',
+      'application/json',
+      400,
+      'ambiguous_field',
+    ],
+    [
+      'a case variant of content',
+      '{"model":"gpt-4o-mini","messages":[{"role":"user","content":"x","CONTENT":"SSN 123-45-6789"}]}',
+      'application/json',
+      400,
+      'ambiguous_field',
+    ],
+    [
+      'a second model in capitals',
+      '{"model":"gpt-4o-mini","MODEL":"gpt-backup","messages":[{"role":"user","content":"x"}]}',
+      'application/json',
+      400,
+      'ambiguous_field',
+    ],
     [
       'prototype pollution',
       '{"__proto__":{"x":1},"model":"gpt-4o-mini","messages":[{"role":"user","content":"x"}]}',
@@ -354,6 +376,30 @@ describe('bad input never reaches an upstream', () => {
     expect(json.error.message).toBeTruthy();
     expect(primary.requests).toHaveLength(0);
     expect(secondary.requests).toHaveLength(0);
+  });
+
+  it('refuses, through the SDK, a message whose text hides in a case variant of content', async () => {
+    const error = await client.chat.completions
+      .create({
+        model: 'gpt-4o-mini',
+        messages: [{ role: 'user', content: 'hello', Content: 'SSN 123-45-6789' } as never],
+      })
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(OpenAI.BadRequestError);
+    const bad = error as InstanceType<typeof OpenAI.BadRequestError>;
+    expect(bad.code).toBe('ambiguous_field');
+    expect(bad.message).toContain('`messages[0].Content` differs from `content` only in letter case');
+    // The long s (U+017F) is one of the two letters outside ASCII that Go folds onto an ASCII one.
+    const longS = await client.chat.completions
+      .create({
+        model: 'gpt-4o-mini',
+        messages: [{ role: 'user', content: 'hello' }],
+        '\u017ftream': true,
+      } as never)
+      .catch((e: unknown) => e);
+    expect(longS).toBeInstanceOf(OpenAI.BadRequestError);
+    expect((longS as InstanceType<typeof OpenAI.BadRequestError>).code).toBe('ambiguous_field');
+    expect(primary.requests).toHaveLength(0);
   });
 
   it('refuses a body over the configured limit with 413', async () => {
