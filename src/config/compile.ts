@@ -27,9 +27,8 @@ export function compileSnapshot(loaded: LoadedConfig, deps: CompileDeps): Snapsh
   }
 
   const modelIndex = new Map<string, Target[]>();
-  for (const provider of config.providers) {
-    for (const model of provider.models) {
-      const target = makeTarget(provider.name, model);
+  for (const provider of providers.values()) {
+    for (const [model, target] of provider.models) {
       modelIndex.set(target.key, [target]);
       // A bare model name served by several providers lists them in config order.
       const bare = modelIndex.get(model) ?? [];
@@ -114,7 +113,7 @@ function compileProvider(
       failureThreshold: provider.circuit_breaker.failure_threshold,
       cooldownMs: provider.circuit_breaker.cooldown_ms,
     },
-    models: new Set(provider.models),
+    models: new Map(provider.models.map((model) => [model, makeTarget(provider.name, model)])),
   };
 }
 

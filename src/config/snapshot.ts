@@ -23,8 +23,11 @@ export interface ProviderRuntime {
   readonly breaker: { readonly failureThreshold: number; readonly cooldownMs: number };
   /** Auth and configured extra headers, computed once. */
   readonly headers: Readonly<Record<string, string>>;
-  /** Models this provider serves; empty means it accepts any model named as `provider/model`. */
-  readonly models: ReadonlySet<string>;
+  /**
+   * Models this provider serves, each with its target, made once per snapshot so that a decision
+   * allocates none; empty means it accepts any model named as `provider/model`.
+   */
+  readonly models: ReadonlyMap<string, Target>;
 }
 
 export interface Snapshot {

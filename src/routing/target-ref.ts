@@ -15,7 +15,7 @@ export function resolveTargetRef(
   if (!provider) return undefined;
   if (slash === -1) {
     const first = provider.config.models[0];
-    return first === undefined ? undefined : makeTarget(providerName, first);
+    return first === undefined ? undefined : provider.models.get(first);
   }
   return providerModel(provider, ref.slice(slash + 1));
 }
@@ -23,8 +23,8 @@ export function resolveTargetRef(
 /** `model` on `provider`, if the provider serves it. */
 export function providerModel(provider: ProviderRuntime, model: string): Target | undefined {
   if (model.length === 0) return undefined;
-  if (provider.models.size > 0 && !provider.models.has(model)) return undefined;
-  return makeTarget(provider.name, model, provider.models.size > 0);
+  if (provider.models.size > 0) return provider.models.get(model);
+  return makeTarget(provider.name, model, false);
 }
 
 /**

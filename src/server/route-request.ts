@@ -53,7 +53,8 @@ export function rememberSession(gateway: Gateway, decision: RoutedDecision, serv
   const sessions = gateway.routing.sessions;
   const affinity = gateway.snapshot.routing.affinity;
   if (!decision.sessionKey || !sessions || !affinity) return;
-  const targets = [served.key, ...decision.targets.filter((t) => t.key !== served.key).map((t) => t.key)];
+  const targets = [served.key];
+  for (const target of decision.targets) if (target.key !== served.key) targets.push(target.key);
   sessions.set(decision.sessionKey, targets, affinity.ttlSeconds).catch((error: unknown) => {
     gateway.routing.sessionStoreFailed('set', error);
   });
