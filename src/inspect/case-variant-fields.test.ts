@@ -133,14 +133,42 @@ describe('caseVariantField', () => {
     expect(caseVariantField(body)).toBeNull();
   });
 
-  it('passes keys that merely resemble a field: other letters, other lengths, or no letters to fold', () => {
+  it('passes near misses: another letter, another length, a digit for a letter', () => {
+    for (const key of [
+      'messagez',
+      'message',
+      'messagess',
+      'modeI',
+      'mode1',
+      'mode',
+      'in put',
+      'Stream_',
+      'toolz',
+    ]) {
+      expect(caseVariantField({ model: 'm', messages: [], [key]: 1 })).toBeNull();
+    }
+  });
+
+  it('refuses, beyond Go, the dotless ı (it folds through I), since no real field is so spelled', () => {
+    expect(caseVariantField({ ınput: 'x' })).toEqual(['ınput']);
+  });
+
+  it('passes any key that Go would not fold onto a top-level field', () => {
+    const BODY_NAMES = ['model', 'messages', 'system', 'input', 'stream', 'tools'];
+    // Letters of the field names in both cases, a few beside them, and letters outside ASCII
+    // (ı, ß and ligatures left out: this refuses `ınput` and `meßages` on purpose, as the test above shows).
+    const alphabet = fc.constantFrom(...'modelsagyticpurMODELSAGYTICPURxz_éſK');
+    const goFolds = (key: string, name: string): boolean => {
+      const chars = [...key];
+      return chars.length === name.length && chars.every((c, i) => spellings(name[i]!).includes(c));
+    };
     fc.assert(
       fc.property(
         fc.dictionary(
-          fc.string({ maxLength: 12 }).filter((key) => {
-            const folded = key.toUpperCase().toLowerCase();
-            return !['model', 'messages', 'system', 'input', 'stream'].includes(folded);
-          }),
+          fc
+            .array(alphabet, { minLength: 1, maxLength: 9 })
+            .map((chars) => chars.join(''))
+            .filter((key) => !BODY_NAMES.some((name) => key !== name && goFolds(key, name))),
           fc.constant(1),
         ),
         (extra) => {

@@ -18,10 +18,10 @@ export type FieldPath = readonly (string | number)[];
 
 type Names = readonly string[];
 
-const BODY: Names = ['model', 'messages', 'system', 'input', 'stream'];
+const BODY: Names = ['model', 'messages', 'system', 'input', 'stream', 'tools'];
 const MESSAGE: Names = ['role', 'content', 'tool_calls'];
 /** Content parts of both APIs, Anthropic `system` blocks, `tool_use` and `tool_result` blocks. */
-const PART: Names = ['type', 'text', 'content', 'name', 'input'];
+const PART: Names = ['type', 'text', 'thinking', 'content', 'name', 'input'];
 const TOOL_CALL: Names = ['type', 'function'];
 const TOOL_FUNCTION: Names = ['name', 'arguments'];
 
@@ -36,8 +36,8 @@ const OUTSIDE_PRINTABLE_ASCII = /[^\x20-\x7e]/;
 /**
  * Whether `key`, not being `names`' own spelling, folds to one of them. Lower-casing folds ASCII
  * and the Kelvin sign (K → k); going through upper case first also folds the long s (ſ → S → s),
- * the one other letter whose case-fold reaches ASCII. That may also fold a few keys Go would not
- * (ß → SS → ss), which only refuses names no real field has.
+ * the one other letter whose case-fold reaches ASCII. It also folds a few keys Go would not
+ * (dotless ı → I → i, ß → SS, ligatures such as ﬅ → ST), which only refuses names no real field has.
  */
 function isCaseVariant(key: string, names: Names): boolean {
   if (names.includes(key)) return false;
@@ -45,7 +45,8 @@ function isCaseVariant(key: string, names: Names): boolean {
   return OUTSIDE_PRINTABLE_ASCII.test(key) && names.includes(key.toUpperCase().toLowerCase());
 }
 
-function variantIn(object: JsonObject, names: Names): string | undefined {
+/** The first key of `object` that spells one of `names` in another letter case. */
+export function variantIn(object: JsonObject, names: Names): string | undefined {
   for (const key of Object.keys(object)) {
     if (isCaseVariant(key, names)) return key;
   }

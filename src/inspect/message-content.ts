@@ -52,10 +52,14 @@ function* contentPieces(content: unknown, nested: boolean): Generator<ContentPie
       continue;
     }
     if (!isObject(part)) continue;
-    // `text` parts of both APIs, and the Responses-style `input_text` / `output_text`.
-    if (typeof part.text === 'string') {
-      yield text(part.text);
-    } else if (IMAGE_PART_TYPES.has(part.type)) {
+    // `text` parts of both APIs, the Responses-style `input_text` / `output_text`, and whatever
+    // other part carries a `text` too: it is read whatever the part's type says, and so is what
+    // that type carries besides (a `tool_result` with a harmless `text` still has its `content`
+    // scanned), since an upstream or a translator may read either.
+    if (typeof part.text === 'string') yield text(part.text);
+    // Anthropic thinking blocks go back to the model on the next turn.
+    if (typeof part.thinking === 'string') yield text(part.thinking);
+    if (IMAGE_PART_TYPES.has(part.type)) {
       yield IMAGE;
     } else if (part.type === 'tool_result' && !nested) {
       yield* contentPieces(part.content, true);

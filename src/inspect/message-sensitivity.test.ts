@@ -75,6 +75,37 @@ describe('sensitivityOfMessages', () => {
     ).toBe('critical');
   });
 
+  it('reads what a tool block carries even when the block also has a harmless text', () => {
+    // A translator sends a tool_result's content and a tool_use's input whatever else the block holds.
+    expect(
+      sensitivityOfMessages([
+        {
+          role: 'user',
+          content: [{ type: 'tool_result', tool_use_id: 't1', text: 'ok', content: 'ssn 123-45-6789' }],
+        },
+      ]),
+    ).toBe('high');
+    expect(
+      sensitivityOfMessages([
+        {
+          role: 'assistant',
+          content: [{ type: 'tool_use', id: 't1', text: 'x', name: 'pay', input: { card: CARD } }],
+        },
+      ]),
+    ).toBe('critical');
+  });
+
+  it('reads Anthropic thinking blocks, which go back to the model', () => {
+    expect(
+      sensitivityOfMessages([
+        {
+          role: 'assistant',
+          content: [{ type: 'thinking', thinking: `the card is ${CARD}`, signature: 's' }],
+        },
+      ]),
+    ).toBe('critical');
+  });
+
   it('returns none when nothing is found', () => {
     expect(sensitivityOfMessages([{ role: 'user', content: 'What is the capital of France?' }])).toBe('none');
     expect(sensitivityOfMessages([])).toBe('none');

@@ -64,6 +64,52 @@ describe('parseJsonRpcBody', () => {
     }
   });
 
+  it('refuses what a server could read otherwise than the gateway: a repeated key, invalid UTF-8, a field in another case', () => {
+    const cases: Array<[string | Buffer, string]> = [
+      // The gateway would check the last name; a server that keeps the first would call `shell`.
+      [
+        '{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"shell","name":"echo"}}',
+        'repeats a key',
+      ],
+      [
+        Buffer.concat([
+          Buffer.from('{"jsonrpc":"2.0","id":1,"method":"ping","params":{"x":"'),
+          Buffer.from([0xff]),
+          Buffer.from('"}}'),
+        ]),
+        'not valid UTF-8',
+      ],
+      // Go's encoding/json reads `Name` as `name`, and keeps the last.
+      [
+        '{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"echo","Name":"shell"}}',
+        'params.Name',
+      ],
+      [
+        '{"jsonrpc":"2.0","id":1,"method":"tools/list","Method":"tools/call","params":{"name":"shell"}}',
+        '"Method"',
+      ],
+      [
+        '{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"echo","\u017fhell":1,"ARGUMENTS":{}}}',
+        'params.ARGUMENTS',
+      ],
+    ];
+    for (const [text, message] of cases) {
+      let error: unknown;
+      try {
+        parseJsonRpcBody(typeof text === 'string' ? Buffer.from(text) : text, undefined);
+      } catch (caught) {
+        error = caught;
+      }
+      expect(error, String(text)).toBeInstanceOf(JsonRpcError);
+      expect((error as JsonRpcError).rpcCode).toBe(-32600);
+      expect((error as JsonRpcError).message).toContain(message);
+    }
+    // Keys the gateway does not read may differ in case only: they are the tool's own arguments.
+    const fine =
+      '{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"echo","arguments":{"Text":1,"text":2}}}';
+    expect(parseJsonRpcBody(Buffer.from(fine), undefined).messages).toHaveLength(1);
+  });
+
   it('takes batches from clients that speak 2025-03-26 or send no version', () => {
     const batch = [
       { jsonrpc: '2.0', id: 1, method: 'tools/list' },

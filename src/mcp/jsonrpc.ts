@@ -1,4 +1,6 @@
 import { type JsonRpcId, mcpErrors } from '../errors.ts';
+import { variantIn } from '../inspect/case-variant-fields.ts';
+import { sameAsParsed } from '../providers/codecs/raw-body.ts';
 
 /**
  * Parses and checks the JSON-RPC body of an MCP POST before anything is forwarded: malformed JSON
@@ -37,6 +39,11 @@ export function parseJsonRpcBody(body: Buffer | undefined, protocolVersion: stri
   } catch (error) {
     throw mcpErrors.parseError(error instanceof Error ? oneLine(error.message) : 'malformed JSON');
   }
+  // The body goes to the server as it came. A key given twice would be checked here as its last
+  // copy and may be read there as its first; invalid UTF-8 was checked here as U+FFFD.
+  if (!sameAsParsed(body, value)) {
+    throw mcpErrors.invalidRequest('the body repeats a key in one object, or is not valid UTF-8');
+  }
   if (!Array.isArray(value)) return { batch: false, messages: [checkMessage(value, '')] };
 
   if (protocolVersion !== undefined && protocolVersion >= FIRST_VERSION_WITHOUT_BATCHES) {
@@ -54,10 +61,24 @@ export function parseJsonRpcBody(body: Buffer | undefined, protocolVersion: stri
   return { batch: true, messages };
 }
 
+/*
+ * Fields the gateway reads to choose a message's policy chain, and what a server would act on.
+ * A server decoding with Go's encoding/json reads `"Name"` as `name` (the last copy wins), so a
+ * tools/call could name one tool to the gateway's policy and another to the server (see
+ * case-variant-fields.ts).
+ */
+const MESSAGE_FIELDS = ['jsonrpc', 'id', 'method', 'params', 'result', 'error'];
+const PARAMS_FIELDS = ['name', 'arguments', 'uri'];
+
 function checkMessage(value: unknown, where: string): ClientMessage {
   if (!isObject(value)) throw mcpErrors.invalidRequest(`${where}a message must be a JSON object`);
   const id = validId(value.id);
   const fail = (problem: string) => mcpErrors.invalidRequest(`${where}${problem}`, where === '' ? id : null);
+  const variant = variantIn(value, MESSAGE_FIELDS);
+  const paramsVariant = isObject(value.params) ? variantIn(value.params, PARAMS_FIELDS) : undefined;
+  if (variant !== undefined) throw fail(`"${variant}" differs from a JSON-RPC field only in letter case`);
+  if (paramsVariant !== undefined)
+    throw fail(`"params.${paramsVariant}" differs from a field the gateway reads only in letter case`);
   if (value.jsonrpc !== '2.0') throw fail('"jsonrpc" must be "2.0"');
   if ('id' in value && id === null) throw fail('"id" must be a string or a number');
 

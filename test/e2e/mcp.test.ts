@@ -328,6 +328,17 @@ describe('MCP proxy (Streamable HTTP)', () => {
       error: { data: { code: 'body_too_large' } },
     });
 
+    // A denied tool behind an allowed one: repeated (a server may keep the first copy) or in
+    // another letter case (Go's encoding/json reads `Name` as `name` and keeps the last).
+    for (const smuggled of [
+      '{"jsonrpc":"2.0","id":12,"method":"tools/call","params":{"name":"delete_record","name":"echo","arguments":{"text":"x"}}}',
+      '{"jsonrpc":"2.0","id":13,"method":"tools/call","params":{"name":"echo","Name":"delete_record","arguments":{"text":"x"}}}',
+    ]) {
+      const refused = await rawPost(smuggled);
+      expect(refused.status).toBe(400);
+      expect(await refused.json()).toMatchObject({ jsonrpc: '2.0', error: { code: -32600 } });
+    }
+
     const plain = await rawPost('{"jsonrpc":"2.0","id":11,"method":"ping"}', {
       'content-type': 'text/plain',
     });

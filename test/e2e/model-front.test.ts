@@ -73,6 +73,25 @@ const MESSAGES = [{ role: 'user', content: 'hi' }];
 describe('model front and Fastify answer alike', () => {
   it.each([
     [
+      '/v1/chat/completions',
+      '{"model":"gpt-4o-mini","messages":[{"role":"user","content":"hi"}],"Messages":[]}',
+    ],
+    [
+      '/v1/messages',
+      '{"model":"gpt-4o-mini","max_tokens":5,"messages":[{"role":"user","content":"hi","conTent":"x"}]}',
+    ],
+  ])('both refuse a case variant of a field they read, on %s, before any upstream', async (path, text) => {
+    upstream.reset();
+    for (const framing of ['length', 'chunked'] as const) {
+      const answer = await send(path, text, framing);
+      expect(answer.status).toBe(400);
+      expect(JSON.stringify(answer.body)).toContain('only in letter case');
+    }
+    expect(upstream.requests).toHaveLength(0);
+  });
+
+  it.each([
+    [
       'a valid chat completion',
       '/v1/chat/completions',
       JSON.stringify({ model: 'gpt-4o-mini', messages: MESSAGES }),
