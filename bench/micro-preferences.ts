@@ -104,7 +104,7 @@ async function main(): Promise<void> {
   const identity = anonymousIdentity('bench');
 
   const decide = (gateway: Gateway, headers: Record<string, string>) =>
-    routeRequest({ gateway, snapshot: gateway.snapshot, identity, body: BODY, headers, explain: false });
+    routeRequest({ gateway, snapshot: gateway.snapshot, identity, body: BODY, headers, traceDetail: 'none' });
 
   // Pin one session, so affinity decisions are hits.
   const pinned = await decide(withRouter, { 'x-session-id': 'bench-pinned' });

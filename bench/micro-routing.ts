@@ -131,7 +131,7 @@ function decideOnce(snapshot: Snapshot, content: string) {
         inlinePolicy: undefined,
         inlinePreferences: undefined,
       },
-      explain: false,
+      traceDetail: 'none',
     },
     services,
   );

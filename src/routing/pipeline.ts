@@ -1,7 +1,7 @@
 import type { Snapshot } from '../config/snapshot.ts';
 import { errors, GatewayError } from '../errors.ts';
 import type { SessionCache } from '../stores/session-cache.ts';
-import { type DecidedBy, type Decision, decision, type TraceStep } from './decision.ts';
+import { type DecidedBy, type Decision, decision, type Trace, type TraceDetail } from './decision.ts';
 import type { RequestFacts } from './facts.ts';
 import { decideByModel } from './model-step.ts';
 import type { CompiledPolicy, PreferenceRoute } from './policy/compile-policy.ts';
@@ -35,19 +35,19 @@ export interface DecideInput {
    * a chat (embeddings): preference routes name chat models, so they do not apply to it.
    */
   chatMessages?: () => unknown;
-  /** Full rule-by-rule explanations in the trace (explain endpoint, debug logging). */
-  explain: boolean;
+  /** How much of the trace to build. */
+  traceDetail: TraceDetail;
 }
 
 export interface RoutingServices {
   tenantRules(snapshot: Snapshot, tenant: string): Promise<TenantRuleSet>;
   /** Resolves step 4's policy from its sources; null when none beyond stored + static rules. */
-  resolvePolicy(input: DecideInput, trace: TraceStep[]): Promise<CompiledPolicy | null>;
+  resolvePolicy(input: DecideInput, trace: Trace): Promise<CompiledPolicy | null>;
   /** Picks a preference route with the router model; null when none fits or no router is set. */
   choosePreference(
     input: DecideInput,
     routes: readonly PreferenceRoute[],
-    trace: TraceStep[],
+    trace: Trace,
   ): Promise<PreferenceChoice | null>;
   sessions: SessionCache | null;
   /** A session store operation failed; affinity is skipped, the request goes on. */
@@ -65,11 +65,11 @@ export interface RoutedDecision extends Decision {
 }
 
 export async function decide(input: DecideInput, services: RoutingServices): Promise<RoutedDecision> {
-  const trace: TraceStep[] = [];
+  const trace: Trace = input.traceDetail === 'none' ? null : [];
   try {
     return await decideSteps(input, services, trace);
   } catch (error) {
-    if (error instanceof GatewayError) error.trace = trace;
+    if (error instanceof GatewayError && trace) error.trace = trace;
     throw error;
   }
 }
@@ -77,7 +77,7 @@ export async function decide(input: DecideInput, services: RoutingServices): Pro
 async function decideSteps(
   input: DecideInput,
   services: RoutingServices,
-  trace: TraceStep[],
+  trace: Trace,
 ): Promise<RoutedDecision> {
   const { snapshot, facts } = input;
   const tenantRules = await services.tenantRules(snapshot, facts.tenantId);
@@ -103,14 +103,14 @@ async function decideSteps(
   // 2. Direct-backend header.
   const direct = directBackendTarget(snapshot, input.headers, facts.model);
   if (direct) {
-    trace.push({
+    trace?.push({
       step: 'direct_backend',
       decided: true,
       reason: `header ${snapshot.routing.directBackend.header} names ${direct.key}`,
     });
     return done(decision('direct_backend', [direct], trace), false);
   }
-  trace.push({ step: 'direct_backend', decided: false, reason: 'header absent' });
+  trace?.push({ step: 'direct_backend', decided: false, reason: 'header absent' });
 
   // 3. Session affinity.
   if (key && services.sessions) {
@@ -118,12 +118,12 @@ async function decideSteps(
     if (pinned.kind === 'unavailable') services.sessionStoreFailed('get', pinned.error);
     if (pinned.kind === 'pinned') {
       const which = isImplicitSessionKey(key) ? 'implicit session (hash of its opening)' : 'session';
-      trace.push({ step: 'session', decided: true, reason: `${which} pinned to ${pinned.targets[0]?.key}` });
+      trace?.push({ step: 'session', decided: true, reason: `${which} pinned to ${pinned.targets[0]?.key}` });
       return done(decision('session', pinned.targets, trace), true);
     }
-    trace.push({ step: 'session', decided: false, reason: SESSION_MISS[pinned.kind] });
+    trace?.push({ step: 'session', decided: false, reason: SESSION_MISS[pinned.kind] });
   } else {
-    trace.push({
+    trace?.push({
       step: 'session',
       decided: false,
       reason: snapshot.routing.affinity ? 'no session header' : 'affinity off',
@@ -148,11 +148,11 @@ async function decideSteps(
         true,
       );
   } else {
-    trace.push({ step: 'preferences', decided: false, reason: 'no preference routes' });
+    trace?.push({ step: 'preferences', decided: false, reason: 'no preference routes' });
   }
 
   if (policy?.defaultTargets) {
-    trace.push({ step: 'policy_default', decided: true, reason: `default of policy ${policy.id}` });
+    trace?.push({ step: 'policy_default', decided: true, reason: `default of policy ${policy.id}` });
     return done(
       decision('policy_default', policy.defaultTargets, trace, { policy: policyRef(policy) }),
       true,
@@ -172,17 +172,17 @@ const SESSION_MISS = {
 function evaluateRules(
   list: RuleList,
   input: DecideInput,
-  trace: TraceStep[],
+  trace: Trace,
   step: string,
 ): CompiledRule | undefined {
   const { rules } = list;
   if (rules.length === 0) {
-    trace.push({ step, decided: false, reason: 'no rules' });
+    trace?.push({ step, decided: false, reason: 'no rules' });
     return undefined;
   }
   const match = list.firstMatch(input.facts);
-  const details = input.explain ? explainRules(rules, input.facts) : undefined;
-  trace.push({
+  const details = input.traceDetail === 'rules' ? explainRules(rules, input.facts) : undefined;
+  trace?.push({
     step,
     decided: match !== undefined,
     reason: match ? `rule "${match.name}" matched` : `none of ${rules.length} rules matched`,
@@ -195,7 +195,7 @@ function ruleDecision(
   rule: CompiledRule,
   decidedBy: DecidedBy,
   input: DecideInput,
-  trace: TraceStep[],
+  trace: Trace,
   policy: CompiledPolicy | null | undefined,
 ): Decision {
   if (rule.action.kind === 'reject') throw errors.rejectedByRule(rule.action.message);

@@ -1,6 +1,6 @@
 import type { Snapshot } from '../config/snapshot.ts';
 import { errors } from '../errors.ts';
-import type { TraceStep } from './decision.ts';
+import type { Trace } from './decision.ts';
 import type { DecideInput } from './pipeline.ts';
 import { type CompiledPolicy, compilePolicyDocument, PolicyCompileError } from './policy/compile-policy.ts';
 import { type PolicyDocument, policyDocumentSchema } from './policy/document.ts';
@@ -24,15 +24,15 @@ export class PolicySources {
 
   constructor(private readonly fetcher: () => PolicyFetcher | null) {}
 
-  async resolve(input: DecideInput, trace: TraceStep[]): Promise<CompiledPolicy | null> {
+  async resolve(input: DecideInput, trace: Trace): Promise<CompiledPolicy | null> {
     const { fields } = input;
     if (fields.inlinePolicy !== undefined || fields.inlinePreferences !== undefined) {
       const policy = this.#inline(input);
-      trace.push({ step: 'policy', decided: false, reason: 'inline policy in the request' });
+      trace?.push({ step: 'policy', decided: false, reason: 'inline policy in the request' });
       return policy;
     }
     if (fields.policyId !== undefined) return this.#external(input, fields.policyId, trace);
-    trace.push({
+    trace?.push({
       step: 'policy',
       decided: false,
       reason: 'stored rules of the tenant with the config rules',
@@ -84,7 +84,7 @@ export class PolicySources {
     }
   }
 
-  async #external(input: DecideInput, policyId: string, trace: TraceStep[]): Promise<CompiledPolicy | null> {
+  async #external(input: DecideInput, policyId: string, trace: Trace): Promise<CompiledPolicy | null> {
     const { snapshot, facts, fields } = input;
     const config = snapshot.routing.policyProvider;
     const fetcher = this.fetcher();
@@ -102,7 +102,7 @@ export class PolicySources {
           lookup.status === 'stale' ? 'provider_stale' : 'provider',
           snapshot,
         );
-        trace.push({
+        trace?.push({
           step: 'policy',
           decided: false,
           reason: `policy ${policyId}@${policy.revision ?? '-'} from the provider (${lookup.status})`,
@@ -120,7 +120,7 @@ export class PolicySources {
     }
     if (lookup.status === 'not_found') {
       if (config.on_error === 'reject') throw errors.policyNotFound(policyId);
-      trace.push({
+      trace?.push({
         step: 'policy',
         decided: false,
         reason: `policy ${policyId} not found; falling through to stored rules`,
@@ -135,10 +135,10 @@ export class PolicySources {
     );
   }
 
-  #unavailable(input: DecideInput, policyId: string, reason: string, trace: TraceStep[]): null {
+  #unavailable(input: DecideInput, policyId: string, reason: string, trace: Trace): null {
     if (input.snapshot.routing.policyProvider?.on_error === 'reject')
       throw errors.policyUnavailable(policyId);
-    trace.push({
+    trace?.push({
       step: 'policy',
       decided: false,
       reason: `policy ${policyId} unavailable (${reason}); falling through to stored rules`,

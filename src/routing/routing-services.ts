@@ -4,7 +4,7 @@ import type { Metrics } from '../observability/metrics.ts';
 import { openSessionCache, sessionStoreIdentity } from '../stores/open-session-cache.ts';
 import type { RuleStore, RuleStoreStatus } from '../stores/rule-store.ts';
 import type { SessionCache } from '../stores/session-cache.ts';
-import type { TraceStep } from './decision.ts';
+import type { Trace } from './decision.ts';
 import type { DecideInput, PreferenceChoice, RoutingServices } from './pipeline.ts';
 import type { PreferenceRoute } from './policy/compile-policy.ts';
 import { PolicyCache } from './policy/policy-cache.ts';
@@ -127,14 +127,14 @@ export class RoutingState implements RoutingServices {
     return this.tenantRuleCache.forTenant(snapshot, tenant);
   }
 
-  resolvePolicy(input: DecideInput, trace: TraceStep[]) {
+  resolvePolicy(input: DecideInput, trace: Trace) {
     return this.#policySources.resolve(input, trace);
   }
 
   choosePreference(
     input: DecideInput,
     routes: readonly PreferenceRoute[],
-    trace: TraceStep[],
+    trace: Trace,
   ): Promise<PreferenceChoice | null> {
     return this.preferences.choose(input, routes, trace);
   }

@@ -72,7 +72,7 @@ export async function explainRequest(
       identity,
       body: asObject(request),
       headers,
-      explain: true,
+      traceDetail: 'rules',
     });
     return { ...describeDecision(decision), error: null };
   } catch (error) {
@@ -99,6 +99,6 @@ export function describeDecision(decision: Decision): DecisionView {
     rule: decision.rule ?? null,
     route: decision.route ?? null,
     policy: decision.policy ?? null,
-    trace: decision.trace,
+    trace: [...decision.trace],
   };
 }

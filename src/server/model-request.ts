@@ -4,6 +4,7 @@ import type { Snapshot } from '../config/snapshot.ts';
 import type { Gateway } from '../gateway.ts';
 import type { CodecFor } from '../providers/codecs/select.ts';
 import type { Operation } from '../providers/profiles.ts';
+import type { TraceDetail } from '../routing/decision.ts';
 import type { RoutedDecision } from '../routing/pipeline.ts';
 import { type AnswerTarget, replyTarget } from './answer.ts';
 import type { Exchange } from './exchange.ts';
@@ -48,7 +49,7 @@ export async function decideRequest<Body extends JsonObject>(
   gateway: Gateway,
   request: ModelIngress,
   route: Pick<ModelRoute<Body>, 'endpoint' | 'parse' | 'conversation'>,
-  explain?: boolean,
+  traceDetail?: TraceDetail,
 ): Promise<DecidedRequest<Body>> {
   const exchange = request.exchange;
   exchange.endpoint = route.endpoint;
@@ -64,7 +65,7 @@ export async function decideRequest<Body extends JsonObject>(
     body,
     headers: request.headers,
     ...(conversation ? { conversation: () => conversation(body) } : {}),
-    ...(explain === undefined ? {} : { explain }),
+    ...(traceDetail === undefined ? {} : { traceDetail }),
   });
   exchange.decision = decision;
   return { snapshot, exchange, body, decision };

@@ -11,12 +11,12 @@ import { parseChatBody } from './openai-body.ts';
  */
 export function registerRouteEndpoint(app: FastifyInstance, gateway: Gateway): void {
   app.post('/v1/route', async (request, reply) => {
-    // Rule-by-rule condition details stay on the admin explain endpoint.
+    // Each step's outcome; rule-by-rule condition details stay on the admin explain endpoint.
     const { decision } = await decideRequest(
       gateway,
       request,
       { endpoint: 'route', parse: parseChatBody },
-      false,
+      'steps',
     );
     return reply.type('application/json').send({ object: 'switchyard.route', ...describeDecision(decision) });
   });

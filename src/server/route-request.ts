@@ -1,6 +1,7 @@
 import type { Snapshot } from '../config/snapshot.ts';
 import type { Gateway } from '../gateway.ts';
 import type { Identity } from '../identity/identity.ts';
+import type { TraceDetail } from '../routing/decision.ts';
 import { decide, type RoutedDecision } from '../routing/pipeline.ts';
 import { type HeaderBag, LazyRequestFacts } from '../routing/request-facts.ts';
 import { readRoutingFields } from '../routing/routing-fields.ts';
@@ -16,7 +17,8 @@ export interface RouteRequestInput {
   identity: Identity;
   body: Readonly<Record<string, unknown>>;
   headers: HeaderBag;
-  explain?: boolean;
+  /** Defaults to `rules` when debug logging is on (it logs the trace), else `none`. */
+  traceDetail?: TraceDetail;
   conversation?: () => unknown;
 }
 
@@ -39,7 +41,7 @@ export function routeRequest(input: RouteRequestInput): Promise<RoutedDecision> 
       body,
       fields: readRoutingFields(body),
       chatMessages,
-      explain: input.explain ?? gateway.logger.isLevelEnabled('debug'),
+      traceDetail: input.traceDetail ?? (gateway.logger.isLevelEnabled('debug') ? 'rules' : 'none'),
     },
     gateway.routing,
   );

@@ -1,7 +1,7 @@
 import type { ProviderKind } from '../../config/schema.ts';
 import type { Snapshot } from '../../config/snapshot.ts';
 import { type BreakerSettings, CircuitBreaker } from '../../forward/circuit-breaker.ts';
-import type { TraceStep } from '../decision.ts';
+import type { Trace } from '../decision.ts';
 import type { DecideInput, PreferenceChoice } from '../pipeline.ts';
 import type { PreferenceRoute } from '../policy/compile-policy.ts';
 import type { Target } from '../target.ts';
@@ -73,10 +73,10 @@ export class PreferenceRouter {
   async choose(
     input: DecideInput,
     routes: readonly PreferenceRoute[],
-    trace: TraceStep[],
+    trace: Trace,
   ): Promise<PreferenceChoice | null> {
     if (!input.chatMessages) {
-      trace.push({
+      trace?.push({
         step: STEP,
         decided: false,
         reason: 'not a chat request; preference routes do not apply',
@@ -85,7 +85,7 @@ export class PreferenceRouter {
     }
     const router = input.snapshot.routing.router;
     if (!router) {
-      trace.push({
+      trace?.push({
         step: STEP,
         decided: false,
         reason: `${routes.length} routes, but no router model is configured`,
@@ -94,7 +94,7 @@ export class PreferenceRouter {
     }
     const turns = selectConversation(input.chatMessages(), router.tokenBudget);
     if (turns.length === 0) {
-      trace.push({ step: STEP, decided: false, reason: 'no user text for the router model to read' });
+      trace?.push({ step: STEP, decided: false, reason: 'no user text for the router model to read' });
       return null;
     }
 
@@ -103,7 +103,7 @@ export class PreferenceRouter {
     const { route, details } = chosen;
 
     const ranking = rankRoute(route, this.#sources(input.snapshot), input.facts.stream);
-    trace.push({
+    trace?.push({
       step: STEP,
       decided: true,
       reason: `router model chose route "${route.name}" in ${details.router_ms} ms; ranked ${describeRanking(ranking)}`,
@@ -124,13 +124,13 @@ export class PreferenceRouter {
     router: RouterRuntime,
     routes: readonly PreferenceRoute[],
     turns: readonly RouterTurn[],
-    trace: TraceStep[],
+    trace: Trace,
   ): Promise<{ route: PreferenceRoute; details: RouterDetails } | null> {
     const breaker = this.#breakerFor(router);
     const settings = breakerSettings(router);
     if (!breaker.tryAcquire(settings)) {
       this.events.routerCall('circuit_open', undefined);
-      trace.push({
+      trace?.push({
         step: STEP,
         decided: false,
         reason: `router model ${router.target.key} keeps failing (circuit open); no route chosen`,
@@ -145,7 +145,7 @@ export class PreferenceRouter {
         call.reason === 'timeout'
           ? `router model ${router.target.key} timed out after ${router.timeoutMs} ms`
           : `router model ${router.target.key} failed: ${call.message}`;
-      trace.push({ step: STEP, decided: false, reason: `${reason}; no route chosen` });
+      trace?.push({ step: STEP, decided: false, reason: `${reason}; no route chosen` });
       return null;
     }
     breaker.recordSuccess();
@@ -161,7 +161,7 @@ export class PreferenceRouter {
     };
     const route = answer.kind === 'route' ? routes.find((r) => r.name === answer.name) : undefined;
     if (!route) {
-      trace.push({ step: STEP, decided: false, reason: notChosenReason(answer), details });
+      trace?.push({ step: STEP, decided: false, reason: notChosenReason(answer), details });
       return null;
     }
     return { route, details };
