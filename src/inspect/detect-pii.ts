@@ -2,25 +2,46 @@ import { DETECTORS, type Detector } from './detectors.ts';
 import type { PiiFinding } from './pii-levels.ts';
 import { SENSITIVITY_LEVELS, type SensitivityLevel, sensitivityRank } from './sensitivity.ts';
 
+/** Whether `text` can hold a match of `detector` at all: its cheap literal and digit prechecks. */
+function mayMatch(detector: Detector, text: string): boolean {
+  if (detector.requires !== undefined && !text.includes(detector.requires)) return false;
+  return detector.precheck === undefined || detector.precheck(text);
+}
+
 /**
- * Confirmed [start, end) spans of one detector in `text`. A rejected candidate resumes the scan
- * one character after its start, so a failed checksum does not hide a match that overlaps it.
- * The detector's regex (and its `lastIndex`) is shared: callers run one scan at a time.
+ * The next confirmed [start, end) span of `detector` in `text`, from its pattern's `lastIndex`
+ * on, or null. A rejected candidate resumes the scan one character after its start, so a failed
+ * checksum does not hide a match that overlaps it. The detector's regex (and its `lastIndex`) is
+ * shared: callers run one scan at a time, resetting `lastIndex` to 0 first.
  */
-function* spans(detector: Detector, text: string): Generator<readonly [number, number]> {
-  if (detector.requires !== undefined && !text.includes(detector.requires)) return;
-  if (detector.precheck !== undefined && !detector.precheck(text)) return;
+function nextSpan(detector: Detector, text: string): readonly [number, number] | null {
   const pattern = detector.pattern;
-  pattern.lastIndex = 0;
   for (let match = pattern.exec(text); match !== null; match = pattern.exec(text)) {
     const length = detector.confirm ? detector.confirm(match[0]) : match[0].length;
     if (length > 0) {
-      yield [match.index, match.index + length];
       pattern.lastIndex = match.index + length;
-    } else {
-      pattern.lastIndex = match.index + 1;
+      return [match.index, match.index + length];
     }
+    pattern.lastIndex = match.index + 1;
   }
+  return null;
+}
+
+function* spans(detector: Detector, text: string): Generator<readonly [number, number]> {
+  if (!mayMatch(detector, text)) return;
+  detector.pattern.lastIndex = 0;
+  for (let span = nextSpan(detector, text); span !== null; span = nextSpan(detector, text)) yield span;
+}
+
+/**
+ * Whether `detector` confirms a match anywhere in `text`. Not through `spans`: this runs for every
+ * detector on every piece of every prompt a rule reads the sensitivity of, and a generator object
+ * each time was the largest allocation of the scan.
+ */
+function matchesAnywhere(detector: Detector, text: string): boolean {
+  if (!mayMatch(detector, text)) return false;
+  detector.pattern.lastIndex = 0;
+  return nextSpan(detector, text) !== null;
 }
 
 /** Orders findings by start; among equal starts the more severe, then the longer, comes first. */
@@ -74,7 +95,7 @@ export function highestRankAbove(text: string, floor: number): number {
   for (const detector of DETECTORS) {
     const rank = sensitivityRank(detector.level);
     if (rank <= floor) break;
-    if (!spans(detector, text).next().done) return rank;
+    if (matchesAnywhere(detector, text)) return rank;
   }
   return floor;
 }
