@@ -37,7 +37,7 @@ export interface Explanation {
   route: string | null;
   policy: unknown;
   error: { status: number; code: string; message: string } | null;
-  trace: unknown[];
+  trace: readonly unknown[];
 }
 
 export async function explainRequest(
@@ -99,6 +99,6 @@ export function describeDecision(decision: Decision): DecisionView {
     rule: decision.rule ?? null,
     route: decision.route ?? null,
     policy: decision.policy ?? null,
-    trace: [...decision.trace],
+    trace: decision.trace,
   };
 }
