@@ -1,6 +1,6 @@
 import { type JsonRpcId, mcpErrors } from '../errors.ts';
 import { variantIn } from '../inspect/case-variant-fields.ts';
-import { sameAsParsed } from '../providers/codecs/raw-body.ts';
+import { sameAsParsed } from '../inspect/raw-body.ts';
 
 /**
  * Parses and checks the JSON-RPC body of an MCP POST before anything is forwarded: malformed JSON

@@ -2,8 +2,9 @@
  * The client's body as an upstream should see it: the target's model, and none of the routing
  * fields clients add to steer Switchyard (DESIGN §2).
  */
+
+import { sameAsParsed } from '../../inspect/raw-body.ts';
 import type { CodecRequest } from './codec.ts';
-import { sameAsParsed } from './raw-body.ts';
 
 export type JsonObject = Record<string, unknown>;
 
