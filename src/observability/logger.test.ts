@@ -35,4 +35,26 @@ describe('file logging', () => {
       pino.symbols.streamSym
     ]?.end();
   });
+
+  it('keeps every line whole and in order through many batches, multi-byte text included', async () => {
+    const file = join(dir, 'many.log');
+    const logger = createLogger({ level: 'info', file });
+    const count = 5000;
+    for (let i = 0; i < count; i++) logger.info({ i, note: 'grüße → 東京 🚀' }, 'request');
+    const destination = (logger as unknown as Record<symbol, pino.DestinationStream & { end(): void }>)[
+      pino.symbols.streamSym
+    ];
+    destination?.end();
+    const lines = () => {
+      try {
+        return readFileSync(file, 'utf8').trim().split('\n');
+      } catch {
+        return [];
+      }
+    };
+    expect(await waitFor(() => lines().length === count, 5000)).toBe(true);
+    const parsed = lines().map((line) => JSON.parse(line) as { i: number; note: string });
+    expect(parsed.map((line) => line.i)).toEqual(Array.from({ length: count }, (_, i) => i));
+    expect(new Set(parsed.map((line) => line.note))).toEqual(new Set(['grüße → 東京 🚀']));
+  });
 });
