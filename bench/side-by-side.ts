@@ -2,7 +2,7 @@
  * Two builds of Switchyard measured at the same time, for A/B comparisons on a noisy machine.
  *
  *   npm run bench:ab -- [--a CHECKOUT] [--b CHECKOUT] [--scenario NAME] [--scenario-b NAME]
- *                       [--rounds N] [--seconds S]
+ *                       [--rounds N] [--seconds S] [--passes N]
  *
  * Each checkout is a directory holding a build (`npm run build` there first: `dist/src/cli.js`);
  * both default to this one. The two sides may also run different scenarios of the same build:
@@ -14,6 +14,10 @@
  * ratio of their CPU per request. The process started second was measured to pay a few percent
  * more, so the whole measurement runs twice, starting A first and then B first, and the summary is
  * the geometric mean over both passes (each pass's mean shows how large that bias was).
+ *
+ * A pass starts fresh processes, and a process keeps much of its speed for its whole life: the same
+ * build measured 180 µs per request in one process and 360 in the next, so passes differ far more
+ * than rounds within a pass. `--passes N` (even; start orders alternate) averages over more of them.
  */
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -25,7 +29,7 @@ import { saturate } from './saturation.ts';
 import { ABLATIONS, ALL_SCENARIOS, type Scenario, type ScenarioEnv, type Target } from './scenarios.ts';
 
 const USAGE =
-  'Usage: npm run bench:ab -- [--a CHECKOUT] [--b CHECKOUT] [--scenario NAME] [--scenario-b NAME] [--rounds N] [--seconds S]';
+  'Usage: npm run bench:ab -- [--a CHECKOUT] [--b CHECKOUT] [--scenario NAME] [--scenario-b NAME] [--rounds N] [--seconds S] [--passes N]';
 const CONNECTIONS_EACH = 25;
 const WARMUP_S = 2;
 
@@ -36,6 +40,7 @@ interface Options {
   scenarios: Record<Side, Scenario>;
   rounds: number;
   seconds: number;
+  passes: number;
 }
 
 function parseOptions(argv: string[]): Options {
@@ -48,11 +53,13 @@ function parseOptions(argv: string[]): Options {
       'scenario-b': { type: 'string' },
       rounds: { type: 'string', default: '3' },
       seconds: { type: 'string', default: '6' },
+      passes: { type: 'string', default: '2' },
     },
   });
   const rounds = Number(values.rounds);
   const seconds = Number(values.seconds);
-  if (!(rounds >= 1) || !(seconds >= 1)) throw new Error(USAGE);
+  const passes = Number(values.passes);
+  if (!(rounds >= 1) || !(seconds >= 1) || !(passes >= 2) || passes % 2 !== 0) throw new Error(USAGE);
   return {
     checkouts: { a: resolve(values.a ?? REPO_ROOT), b: resolve(values.b ?? REPO_ROOT) },
     scenarios: {
@@ -61,6 +68,7 @@ function parseOptions(argv: string[]): Options {
     },
     rounds,
     seconds,
+    passes,
   };
 }
 
@@ -96,10 +104,9 @@ const geometricMean = (values: readonly number[]) =>
 async function main(options: Options): Promise<void> {
   const { env } = await startEnvironment([]);
   const ratios: number[] = [];
-  for (const order of [
-    ['a', 'b'],
-    ['b', 'a'],
-  ] as const) {
+  const passMeans: number[] = [];
+  for (let pass = 0; pass < options.passes; pass++) {
+    const order = pass % 2 === 0 ? (['a', 'b'] as const) : (['b', 'a'] as const);
     const targets = {} as Record<Side, Target>;
     for (const side of order) {
       // Each side its own config, log and output files, and its own checkout's build.
@@ -123,12 +130,13 @@ async function main(options: Options): Promise<void> {
         `${order[0].toUpperCase()} started first, round ${round}: A ${a.toFixed(0)} µs/req, B ${b.toFixed(0)} µs/req, B/A ${(b / a).toFixed(3)}\n`,
       );
     }
+    passMeans.push(geometricMean(passRatios));
     process.stdout.write(`  pass mean B/A ${geometricMean(passRatios).toFixed(3)}\n`);
     ratios.push(...passRatios);
     await Promise.all([stopChild(targets.a.process), stopChild(targets.b.process)]);
   }
   process.stdout.write(
-    `A ${options.scenarios.a.name}, B ${options.scenarios.b.name}: CPU per request B/A ${geometricMean(ratios).toFixed(3)} (geometric mean of ${ratios.length} rounds, both start orders)\n`,
+    `A ${options.scenarios.a.name}, B ${options.scenarios.b.name}: CPU per request B/A ${geometricMean(ratios).toFixed(3)} (geometric mean of ${ratios.length} rounds in ${options.passes} passes, both start orders; pass means ${Math.min(...passMeans).toFixed(3)}–${Math.max(...passMeans).toFixed(3)})\n`,
   );
 }
 
