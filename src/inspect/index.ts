@@ -1,7 +1,7 @@
+export { sensitivityOfBody } from './body-sensitivity.ts';
 export { detectPii, sensitivityOfText } from './detect-pii.ts';
 export { isValidIban } from './iban.ts';
 export { isLuhnValid } from './luhn.ts';
-export { sensitivityOfMessages } from './message-sensitivity.ts';
 export { PII_LEVELS, type PiiFinding, type PiiKind } from './pii-levels.ts';
 export {
   isSensitivityLevel,

@@ -1,4 +1,4 @@
-import { estimateTokens, sensitivityOfMessages } from '../inspect/index.ts';
+import { estimateTokens, sensitivityOfBody } from '../inspect/index.ts';
 import type { SensitivityLevel } from '../inspect/sensitivity.ts';
 import type { RequestFacts } from './facts.ts';
 
@@ -25,10 +25,16 @@ export interface FactsSource {
   /** Header that carries `request.use_case`; else `metadata.use_case` from the body. */
   useCaseHeader: string;
   /**
-   * The text to scan and count, as chat messages. Defaults to the body's `messages` (with an
-   * Anthropic `system` prompt); embeddings pass their `input`.
+   * The text to count tokens of, as chat messages. Defaults to the body's `messages` (with an
+   * Anthropic `system` prompt); embeddings pass their `input`. The PII scan reads the whole body.
    */
   conversation?: () => unknown;
+  /**
+   * True when the body carries prompt content that is not text (embeddings given as token ids): the
+   * scan cannot read it, so its sensitivity is `critical` and enforced rules keep it where the
+   * most sensitive prompts go.
+   */
+  unreadableContent?: () => boolean;
 }
 
 export class LazyRequestFacts implements RequestFacts {
@@ -43,6 +49,7 @@ export class LazyRequestFacts implements RequestFacts {
   readonly #body: FactsSource['body'];
   readonly #headers: HeaderBag;
   readonly #conversation: () => unknown;
+  readonly #unreadableContent: (() => boolean) | undefined;
   #tokens: number | undefined;
   #sensitivity: SensitivityLevel | undefined;
 
@@ -58,6 +65,7 @@ export class LazyRequestFacts implements RequestFacts {
     this.#body = body;
     this.#headers = headers;
     this.#conversation = source.conversation ?? (() => chatConversation(body));
+    this.#unreadableContent = source.unreadableContent;
     const fromHeader = headerValue(headers, source.useCaseHeader);
     const fromMetadata = this.metadata('use_case');
     this.useCase = fromHeader ?? (typeof fromMetadata === 'string' ? fromMetadata : undefined);
@@ -69,7 +77,7 @@ export class LazyRequestFacts implements RequestFacts {
   }
 
   sensitivity(): SensitivityLevel {
-    this.#sensitivity ??= sensitivityOfMessages(this.#conversation());
+    this.#sensitivity ??= this.#unreadableContent?.() ? 'critical' : sensitivityOfBody(this.#body);
     return this.#sensitivity;
   }
 
@@ -91,10 +99,21 @@ function chatConversation(body: FactsSource['body']): unknown {
   return [{ role: 'system', content: system }, ...(Array.isArray(messages) ? messages : [])];
 }
 
-/** Embeddings input (a string or strings) as user messages, so it is scanned like chat text. */
+/** Embeddings input (a string or strings) as user messages, so its tokens are counted like chat text. */
 export function embeddingsConversation(input: unknown): unknown {
   const texts = Array.isArray(input) ? input.filter((item) => typeof item === 'string') : [input];
   return texts.map((content) => ({ role: 'user', content }));
+}
+
+/**
+ * Embeddings input given as token ids (`[1, 2, 3]` or `[[1, 2], [3]]`): text the upstream decodes
+ * with its own vocabulary, which the gateway does not know.
+ */
+export function holdsTokenIds(input: unknown): boolean {
+  if (!Array.isArray(input)) return false;
+  return input.some(
+    (item) => typeof item === 'number' || (Array.isArray(item) && item.some((id) => typeof id === 'number')),
+  );
 }
 
 function headerValue(headers: HeaderBag, name: string): string | undefined {

@@ -23,8 +23,10 @@ export interface ModelRoute<Body extends JsonObject> {
   parse(raw: unknown): Body;
   /** `raw`: the bytes the body was parsed from, when the ingress kept them. */
   codecFor(body: Body, raw: Buffer | undefined): CodecFor;
-  /** The text scanned for PII and counted for tokens, when it is not the body's messages. */
+  /** The text counted for tokens, when it is not the body's messages. */
   conversation?(body: Body): unknown;
+  /** True when the body carries prompt content the PII scan cannot read (see FactsSource). */
+  unreadableContent?(body: Body): boolean;
 }
 
 /** A model request as either front hands it over (a FastifyRequest is one). */
@@ -48,7 +50,7 @@ export interface DecidedRequest<Body extends JsonObject> {
 export async function decideRequest<Body extends JsonObject>(
   gateway: Gateway,
   request: ModelIngress,
-  route: Pick<ModelRoute<Body>, 'endpoint' | 'parse' | 'conversation'>,
+  route: Pick<ModelRoute<Body>, 'endpoint' | 'parse' | 'conversation' | 'unreadableContent'>,
   traceDetail?: TraceDetail,
 ): Promise<DecidedRequest<Body>> {
   const exchange = request.exchange;
@@ -57,7 +59,7 @@ export async function decideRequest<Body extends JsonObject>(
   exchange.snapshot = snapshot;
   const identity = await snapshot.authenticator.authenticate(request.headers);
   const body = route.parse(request.body);
-  const conversation = route.conversation;
+  const { conversation, unreadableContent } = route;
   const decision = await routeRequest({
     gateway,
     snapshot,
@@ -65,6 +67,7 @@ export async function decideRequest<Body extends JsonObject>(
     body,
     headers: request.headers,
     ...(conversation ? { conversation: () => conversation(body) } : {}),
+    ...(unreadableContent ? { unreadableContent: () => unreadableContent(body) } : {}),
     ...(traceDetail === undefined ? {} : { traceDetail }),
   });
   exchange.decision = decision;

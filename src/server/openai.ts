@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Gateway } from '../gateway.ts';
 import { openAIPassthrough } from '../providers/codecs/openai-openai.ts';
 import { codecsFor } from '../providers/codecs/select.ts';
-import { embeddingsConversation } from '../routing/request-facts.ts';
+import { embeddingsConversation, holdsTokenIds } from '../routing/request-facts.ts';
 import { type ModelEndpoint, modelEndpoint, registerModelEndpoint } from './model-request.ts';
 import { parseChatBody, parseEmbeddingsBody } from './openai-body.ts';
 
@@ -24,6 +24,7 @@ export const openAIModelEndpoints: readonly ModelEndpoint[] = [
       return () => codec;
     },
     conversation: (body) => embeddingsConversation(body.input),
+    unreadableContent: (body) => holdsTokenIds(body.input),
   }),
 ];
 

@@ -20,6 +20,7 @@ export interface RouteRequestInput {
   /** Defaults to `rules` when debug logging is on (it logs the trace), else `none`. */
   traceDetail?: TraceDetail;
   conversation?: () => unknown;
+  unreadableContent?: () => boolean;
 }
 
 export function routeRequest(input: RouteRequestInput): Promise<RoutedDecision> {
@@ -30,6 +31,7 @@ export function routeRequest(input: RouteRequestInput): Promise<RoutedDecision> 
     headers,
     useCaseHeader: snapshot.routing.useCaseHeader,
     ...(input.conversation ? { conversation: input.conversation } : {}),
+    ...(input.unreadableContent ? { unreadableContent: input.unreadableContent } : {}),
   });
   // A caller-supplied conversation means the body is not a chat (embeddings input): no router.
   const chatMessages = input.conversation ? undefined : () => body.messages;

@@ -117,6 +117,40 @@ describe('1. enforced rules', () => {
     expect(cloud.requests).toHaveLength(0);
   });
 
+  it.each([
+    ['a message name', { messages: [{ role: 'user', name: 'ssn 123-45-6789', content: 'hello' }] }],
+    [
+      'a tool description',
+      {
+        tools: [
+          {
+            type: 'function',
+            function: { name: 'pay', description: `card ${CARD}`, parameters: { type: 'object' } },
+          },
+        ],
+      },
+    ],
+    ['metadata', { metadata: { note: `card ${CARD}` } }],
+    ['the user field', { user: 'ssn 123-45-6789' }],
+    ['a field the gateway does not know', { vendor_options: { context: [`card ${CARD}`] } }],
+  ])('reads PII in %s as well as in the messages', async (_where, body) => {
+    const result = await chat(KEYS.acmeEng, body);
+    expect(result).toMatchObject({ decidedBy: 'enforced_rule', target: 'onprem/llama3.1:8b' });
+    expect(cloud.requests).toHaveLength(0);
+  });
+
+  it('keeps embeddings given as token ids, which it cannot read, where sensitive prompts go', async () => {
+    const embed = (input: string | number[] | number[][]) =>
+      client(KEYS.acmeEng)
+        .embeddings.create({ model: 'gpt-4o-mini', input })
+        .withResponse()
+        .then(({ response }) => response.headers.get('x-switchyard-provider'));
+    expect(await embed('the weather today')).toBe('cloud');
+    expect(await embed([9906, 1917])).toBe('onprem');
+    expect(await embed([[9906], [1917]])).toBe('onprem');
+    expect(await embed(`card ${CARD}`)).toBe('onprem');
+  });
+
   it('wins over the direct-backend header and over session affinity', async () => {
     const pinned = await chat(KEYS.acmeEng, {}, { 'x-session-id': 'conv-enforce' });
     expect(pinned.target).toBe('cloud/gpt-4o-mini');
