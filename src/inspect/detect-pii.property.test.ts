@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { detectPii, sensitivityOfText } from './detect-pii.ts';
+import { detectPii, isPlainWord, sensitivityOfText } from './detect-pii.ts';
 import { PII_LEVELS } from './pii-levels.ts';
 import { SENSITIVITY_LEVELS, sensitivityRank } from './sensitivity.ts';
 
@@ -82,6 +82,19 @@ describe('detectPii properties', () => {
         expect(detectPii(`pay with ${card} today`).some((f) => f.kind === 'payment_card')).toBe(false);
       }),
     );
+  });
+
+  it('finds nothing in a plain word, which the sensitivity check therefore skips', () => {
+    // highestRankAbove returns at once for a plain word; detectPii runs every detector regardless.
+    const plainWord = fc.string({ unit: fc.constantFrom(...'abcdefghijklmnopqrstuvwxyz_'), maxLength: 19 });
+    fc.assert(
+      fc.property(plainWord, (text) => {
+        expect(isPlainWord(text)).toBe(true);
+        expect(detectPii(text)).toEqual([]);
+      }),
+    );
+    for (const text of ['a'.repeat(20), 'Role', 'gpt_4', 'sk-x', 'a.b', 'ümlaut'])
+      expect(isPlainWord(text)).toBe(false);
   });
 
   it('finds nothing in ASCII text without digits, "@" or ":"', () => {

@@ -1,9 +1,13 @@
-import { DETECTORS, type Detector } from './detectors.ts';
+import { DETECTORS, type Detector, hasDigit } from './detectors.ts';
 import type { PiiFinding } from './pii-levels.ts';
 import { SENSITIVITY_LEVELS, type SensitivityLevel, sensitivityRank } from './sensitivity.ts';
 
-/** Whether `text` can hold a match of `detector` at all: its cheap literal and digit prechecks. */
-function mayMatch(detector: Detector, text: string): boolean {
+/**
+ * Whether `text` can hold a match of `detector` at all: its cheap literal and digit prechecks.
+ * `digits` is whether the text has a digit, found once per text by the caller.
+ */
+function mayMatch(detector: Detector, text: string, digits: boolean): boolean {
+  if (detector.digits && !digits) return false;
   if (detector.requires !== undefined && !text.includes(detector.requires)) return false;
   return detector.precheck === undefined || detector.precheck(text);
 }
@@ -27,8 +31,8 @@ function nextSpan(detector: Detector, text: string): readonly [number, number] |
   return null;
 }
 
-function* spans(detector: Detector, text: string): Generator<readonly [number, number]> {
-  if (!mayMatch(detector, text)) return;
+function* spans(detector: Detector, text: string, digits: boolean): Generator<readonly [number, number]> {
+  if (!mayMatch(detector, text, digits)) return;
   detector.pattern.lastIndex = 0;
   for (let span = nextSpan(detector, text); span !== null; span = nextSpan(detector, text)) yield span;
 }
@@ -38,8 +42,8 @@ function* spans(detector: Detector, text: string): Generator<readonly [number, n
  * detector on every piece of every prompt a rule reads the sensitivity of, and a generator object
  * each time was the largest allocation of the scan.
  */
-function matchesAnywhere(detector: Detector, text: string): boolean {
-  if (!mayMatch(detector, text)) return false;
+function matchesAnywhere(detector: Detector, text: string, digits: boolean): boolean {
+  if (!mayMatch(detector, text, digits)) return false;
   detector.pattern.lastIndex = 0;
   return nextSpan(detector, text) !== null;
 }
@@ -79,8 +83,9 @@ function withoutOverlaps(sorted: readonly PiiFinding[]): PiiFinding[] {
  */
 export function detectPii(text: string): PiiFinding[] {
   const findings: PiiFinding[] = [];
+  const digits = hasDigit(text);
   for (const detector of DETECTORS) {
-    for (const [start, end] of spans(detector, text)) {
+    for (const [start, end] of spans(detector, text, digits)) {
       findings.push({ kind: detector.kind, level: detector.level, start, end });
     }
   }
@@ -92,12 +97,33 @@ export function detectPii(text: string): PiiFinding[] {
  * most severe first and stop at the first hit: nothing later can outrank it.
  */
 export function highestRankAbove(text: string, floor: number): number {
+  if (isPlainWord(text)) return floor;
+  let digits: boolean | undefined;
   for (const detector of DETECTORS) {
     const rank = sensitivityRank(detector.level);
     if (rank <= floor) break;
-    if (matchesAnywhere(detector, text)) return rank;
+    if (detector.digits) digits ??= hasDigit(text);
+    if (matchesAnywhere(detector, text, digits ?? false)) return rank;
   }
   return floor;
+}
+
+/** Longer than any plain word the detectors are known to reject (the shortest key shape is 20). */
+const PLAIN_WORD_MAX = 19;
+
+/**
+ * A short run of lower-case ASCII letters and underscores, as most keys and enum values of a body
+ * are (`role`, `content`, `policy_id`, `auto`): no detector can match one, since each needs a digit,
+ * an upper-case letter or punctuation, or (the key shapes) at least 20 characters. The body scan
+ * meets a dozen of these per request; a property test holds every detector to this.
+ */
+export function isPlainWord(text: string): boolean {
+  if (text.length > PLAIN_WORD_MAX) return false;
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (!((code >= 97 && code <= 122) || code === 95)) return false;
+  }
+  return true;
 }
 
 /** The highest sensitivity level found in `text` (`none` when nothing is found). */
