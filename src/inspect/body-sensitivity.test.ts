@@ -1,7 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { sensitivityOfBody } from './body-sensitivity.ts';
-import { SENSITIVITY_LEVELS } from './sensitivity.ts';
+import { sensitivityOfText } from './detect-pii.ts';
+import { SENSITIVITY_LEVELS, sensitivityRank } from './sensitivity.ts';
 
 const CARD = '4111 1111 1111 1111';
 
@@ -211,61 +212,86 @@ describe('sensitivityOfBody reads every field an upstream may read', () => {
   });
 
   const base64 = (text: string) => Buffer.from(text).toString('base64');
+  const userParts = (...parts: unknown[]) => ({ messages: [{ role: 'user', content: parts }] });
+  /** Bytes that are not UTF-8 (a PNG's signature), as an image or a PDF would decode to. */
+  const binary = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0xff, 0xfe]).toString('base64');
 
-  it('decodes base64 payloads that declare text, and reads them', () => {
-    const dataUrl = `data:text/plain;charset=utf-8;base64,${base64(`ssn 123-45-6789`)}`;
-    expect(
-      sensitivityOfBody(
-        chat({ messages: [{ role: 'user', content: [{ type: 'file', file: { file_data: dataUrl } }] }] }),
-      ),
-    ).toBe('high');
+  it('decodes media payloads that are text, and reads them', () => {
+    const file = { type: 'file', file: { file_data: `data:text/plain;base64,${base64('ssn 123-45-6789')}` } };
+    expect(sensitivityOfBody(userParts(file))).toBe('high');
+    // The declared media type does not matter: bytes that are UTF-8 text are read.
+    const image = {
+      type: 'image_url',
+      image_url: { url: `data:image/png;base64,${base64(`card ${CARD}`)}` },
+    };
+    expect(sensitivityOfBody(userParts(image))).toBe('critical');
     const document = {
       type: 'document',
-      source: { type: 'base64', media_type: 'text/plain', data: base64(`card ${CARD}`) },
+      source: { type: 'base64', media_type: 'application/pdf', data: base64('ann@example.org') },
     };
-    expect(sensitivityOfBody({ messages: [{ role: 'user', content: [document] }] })).toBe('critical');
-    expect(
-      sensitivityOfBody({
-        messages: [
-          {
-            role: 'user',
-            content: [
-              {
-                type: 'image_url',
-                image_url: { url: `data:application/json;base64,${base64(`{"ssn":"123-45-6789"}`)}` },
-              },
-            ],
-          },
-        ],
-      }),
-    ).toBe('high');
+    expect(sensitivityOfBody(userParts(document))).toBe('medium');
+    const nested = {
+      type: 'tool_result',
+      tool_use_id: 't',
+      content: [
+        {
+          type: 'image',
+          source: { type: 'base64', media_type: 'image/png', data: base64('ssn 123-45-6789') },
+        },
+      ],
+    };
+    expect(sensitivityOfBody(userParts(nested))).toBe('high');
   });
 
-  it('skips binary payloads (images, audio, PDFs) without reading their base64', () => {
-    // Base64 whose text would read as an SSN and an IBAN, declared as binary: not text to the model.
-    const noise = `123-45-6789 GB82WEST12345698765432 ${CARD}`;
+  it('skips media payloads that decode to bytes which are not text', () => {
     const parts = [
-      { type: 'image_url', image_url: { url: `data:image/png;base64,${noise}` } },
-      { type: 'input_audio', input_audio: { data: noise, format: 'wav' } },
-      { type: 'file', file: { file_data: `data:application/pdf;base64,${noise}`, filename: 'a.pdf' } },
-      { type: 'image', source: { type: 'base64', media_type: 'image/png', data: noise } },
-      { type: 'document', source: { type: 'base64', media_type: 'application/pdf', data: noise } },
+      { type: 'image_url', image_url: { url: `data:image/png;base64,${binary}` } },
+      { type: 'input_image', image_url: `data:image/png;base64,${binary}` },
+      { type: 'input_audio', input_audio: { data: binary, format: 'wav' } },
+      { type: 'file', file: { file_data: `data:application/pdf;base64,${binary}`, filename: 'a.pdf' } },
+      { type: 'image', source: { type: 'base64', media_type: 'image/png', data: binary } },
+      { type: 'document', source: { type: 'base64', media_type: 'application/pdf', data: binary } },
     ];
-    expect(sensitivityOfBody({ messages: [{ role: 'user', content: parts }] })).toBe('none');
+    expect(sensitivityOfBody(userParts(...parts))).toBe('none');
+    // Digits are strict base64 too; as an image payload they are bytes, not the number they spell.
+    expect(
+      sensitivityOfBody(userParts({ type: 'input_audio', input_audio: { data: '4111111111111111' } })),
+    ).toBe('none');
   });
 
-  it('reads a data field that is not a base64 source, and an image URL that is a plain link', () => {
-    expect(sensitivityOfBody({ metadata: { data: 'ssn 123-45-6789' } })).toBe('high');
+  it('reads a media payload as written when it is not strict base64', () => {
+    const cases = [
+      { type: 'image_url', image_url: { url: 'data:x;base64,\nmy ssn is 123-45-6789' } },
+      { type: 'image_url', image_url: { url: 'data:text/plain;base64, ssn 123-45-6789' } },
+      { type: 'image_url', image_url: { url: 'https://x.test/?to=ann@example.org' } },
+      { type: 'input_audio', input_audio: { data: 'ssn 123-45-6789' } },
+      { type: 'image', source: { type: 'base64', media_type: 'image/png', data: 'ssn 123-45-6789' } },
+      // Padding in the middle: a lenient decoder would stop at the first "=" and miss the rest.
+      {
+        type: 'file',
+        file: { file_data: `data:text/plain;base64,${base64('hi')}${base64('ssn 123-45-6789')}` },
+      },
+    ];
+    for (const part of cases) expect(['medium', 'high']).toContain(sensitivityOfBody(userParts(part)));
+  });
+
+  it("reads data URLs and media-shaped objects as written outside a message's content", () => {
+    const hidden = `data:image/png;base64,${base64('x')}`;
     expect(
-      sensitivityOfBody({ source: { type: 'text', media_type: 'text/plain', data: 'ssn 123-45-6789' } }),
+      sensitivityOfBody({ messages: [{ role: 'user', content: `data:x;base64,\nssn 123-45-6789` }] }),
     ).toBe('high');
+    expect(sensitivityOfBody({ metadata: { input_audio: { data: '4111111111111111' } } })).toBe('critical');
     expect(
-      sensitivityOfBody({
-        messages: [
-          { content: [{ type: 'image_url', image_url: { url: 'https://x.test/?to=ann@example.org' } }] },
-        ],
-      }),
-    ).toBe('medium');
+      sensitivityOfBody({ metadata: { type: 'base64', media_type: 'image/png', data: '4111111111111111' } }),
+    ).toBe('critical');
+    const toolInput = {
+      type: 'tool_use',
+      id: 't',
+      name: 'f',
+      input: { type: 'input_audio', input_audio: { data: '4111111111111111' } },
+    };
+    expect(sensitivityOfBody({ messages: [{ role: 'assistant', content: [toolInput] }] })).toBe('critical');
+    expect(sensitivityOfBody({ system: `${hidden} ssn 123-45-6789` })).toBe('high');
   });
 
   it('walks a body nested far deeper than the call stack', () => {
@@ -284,6 +310,54 @@ describe('sensitivityOfBody reads every field an upstream may read', () => {
         };
         expect(['high', 'critical']).toContain(sensitivityOfBody(body));
       }),
+    );
+  });
+
+  it('finds in pieces scanned together exactly what it finds in each piece alone', () => {
+    // The pieces are joined for one scan; no match may span two of them, and none may be lost.
+    const fragments = [
+      CARD,
+      '4111 1111',
+      ' 1111 1111',
+      '123-45-',
+      '6789',
+      '123-45-6789',
+      'ann@',
+      'example.org',
+      'ann@example.org',
+      '+44 20 7946 0958',
+      '+44',
+      '10.0.0.7',
+      '10.0.',
+      '0.7',
+      'fe80::1',
+      '::',
+      'GB82 WEST 1234 5698 7654 32',
+      'GB82 WEST',
+      ' 1234 5698 7654 32',
+      'sk-proj-abc123def456ghi789jkl0',
+      'sk-proj-',
+      'abc123def456ghi789jkl0',
+      '(415) 555-2671',
+      '415',
+      ' 555-2671',
+      '-----BEGIN PRIVATE KEY-----',
+      'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.abcdefghijkl',
+      'AKIA',
+      'ABCDEFGHIJKLMNOP',
+      '',
+      ' ',
+      '-',
+      '.',
+      '1',
+    ];
+    const noise = fc.string({ unit: fc.constantFrom(...'0123456789 -.+@:()/abcXYZ\n'), maxLength: 24 });
+    fc.assert(
+      fc.property(fc.array(fc.oneof(fc.constantFrom(...fragments), noise), { maxLength: 8 }), (pieces) => {
+        const alone = Math.max(0, ...pieces.map((piece) => sensitivityRank(sensitivityOfText(piece))));
+        expect(sensitivityRank(sensitivityOfBody(pieces))).toBe(alone);
+      }),
+      { numRuns: 2000 },
     );
   });
 });

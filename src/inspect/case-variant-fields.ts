@@ -2,9 +2,10 @@
  * Keys that name a field the gateway reads, spelled in another letter case (`Messages`, `CONTENT`,
  * `meſſages`). To the gateway, as to JSON, they are other fields: it neither inspects nor routes on
  * them. Some upstreams do not see it so: Go's encoding/json (behind Ollama, among others) matches
- * keys case-insensitively and keeps the last match, so `{"messages": [clean], "Messages":
- * [sensitive]}` would be scanned as clean and answered as sensitive, and a second `MODEL` would
- * choose the model behind the routing decision's back. Such a body is refused rather than
+ * keys case-insensitively and keeps the last match, so a second `MODEL` would choose the model
+ * behind the routing decision's back, and `{"messages": [short], "Messages": [long]}` would be
+ * counted, translated and logged as one conversation and answered as another. (The PII scan reads
+ * every key and value of the body, so it sees both copies.) Such a body is refused rather than
  * repaired: which copy the client meant is not ours to guess.
  *
  * Only the objects whose fields the gateway reads are checked — the body, its messages, their

@@ -75,13 +75,24 @@ export function parseEmbeddingsBody(raw: unknown): JsonObject & { model?: string
   checkCaseVariants(body);
   checkModel(body);
   const { input } = body;
+  // OpenAI's shapes: a string, strings, token ids, or lists of token ids. Anything else would reach
+  // the upstream as content the PII scan has no reading of.
   const valid =
     typeof input === 'string' ||
     (Array.isArray(input) &&
       input.length > 0 &&
-      input.every((item) => typeof item === 'string' || typeof item === 'number' || Array.isArray(item)));
-  if (!valid) throw errors.invalidRequest('`input` must be a string or a non-empty array', 'invalid_input');
+      input.every((item) => typeof item === 'string' || typeof item === 'number' || isTokenIdList(item)));
+  if (!valid) {
+    throw errors.invalidRequest(
+      '`input` must be a string, an array of strings, an array of token ids, or an array of token-id arrays',
+      'invalid_input',
+    );
+  }
   return body as JsonObject & { model?: string };
+}
+
+function isTokenIdList(item: unknown): boolean {
+  return Array.isArray(item) && item.every((id) => typeof id === 'number');
 }
 
 /** The body as the upstream should see it: its model, and none of the routing fields. */

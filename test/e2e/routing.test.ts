@@ -149,6 +149,12 @@ describe('1. enforced rules', () => {
     expect(await embed([9906, 1917])).toBe('onprem');
     expect(await embed([[9906], [1917]])).toBe('onprem');
     expect(await embed(`card ${CARD}`)).toBe('onprem');
+    // Shapes the scan has no reading of are not OpenAI's, and are refused before any upstream.
+    for (const input of [[[[9906]]], [['ssn 123-45-6789']], [{ text: 'x' }]]) {
+      const error = await embed(input as never).catch((e: unknown) => e);
+      expect((error as InstanceType<typeof OpenAI.APIError>).status).toBe(400);
+    }
+    expect(cloud.requests).toHaveLength(1);
   });
 
   it('wins over the direct-backend header and over session affinity', async () => {
