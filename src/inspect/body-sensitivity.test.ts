@@ -243,7 +243,7 @@ describe('sensitivityOfBody reads every field an upstream may read', () => {
     expect(sensitivityOfBody(userParts(nested))).toBe('high');
   });
 
-  it('skips media payloads that decode to bytes which are not text', () => {
+  it('finds nothing in media payloads that decode to bytes which are not text', () => {
     const parts = [
       { type: 'image_url', image_url: { url: `data:image/png;base64,${binary}` } },
       { type: 'input_image', image_url: `data:image/png;base64,${binary}` },
@@ -253,24 +253,41 @@ describe('sensitivityOfBody reads every field an upstream may read', () => {
       { type: 'document', source: { type: 'base64', media_type: 'application/pdf', data: binary } },
     ];
     expect(sensitivityOfBody(userParts(...parts))).toBe('none');
-    // Digits are strict base64 too; as an image payload they are bytes, not the number they spell.
-    expect(
-      sensitivityOfBody(userParts({ type: 'input_audio', input_audio: { data: '4111111111111111' } })),
-    ).toBe('none');
   });
 
-  it('reads a media payload as written when it is not strict base64', () => {
+  it('reads a media payload as written too: PII in base64 characters still leaves in the request', () => {
+    for (const data of ['4111111111111111', 'AKIAIOSFODNN7EXAMPLE', 'BE68539007547034']) {
+      expect(sensitivityOfBody(userParts({ type: 'input_audio', input_audio: { data } }))).toBe('critical');
+      const source = { type: 'base64', media_type: 'image/png', data };
+      expect(sensitivityOfBody(userParts({ type: 'image', source }))).toBe('critical');
+    }
+  });
+
+  it('decodes media payloads as leniently as upstream decoders do', () => {
+    const encoded = base64('ssn 123-45-6789 and more text to wrap');
+    const cases = [
+      // MIME line breaks, no padding, the URL-safe alphabet, parameters after `base64`.
+      `data:text/plain;base64,${encoded.replace(/(.{16})/g, '$1\n')}`,
+      `data:text/plain;base64,${base64('ssn 123-45-6789 x').replace(/=+$/, '')}`,
+      `data:text/plain;base64,${Buffer.from('ssn 123-45-6789 ??>>').toString('base64url')}`,
+      `data:text/plain;base64;name=a.txt,${encoded}`,
+      `data:text/plain; base64,${encoded}`,
+      // UTF-16 text with a byte-order mark, either byte order.
+      `data:text/plain;base64,${Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('ssn 123-45-6789', 'utf16le')]).toString('base64')}`,
+      `data:text/plain;base64,${Buffer.concat([Buffer.from([0xfe, 0xff]), Buffer.from('ssn 123-45-6789', 'utf16le').swap16()]).toString('base64')}`,
+    ];
+    for (const file_data of cases) {
+      expect(sensitivityOfBody(userParts({ type: 'file', file: { file_data } }))).toBe('high');
+    }
+  });
+
+  it('reads a media payload that is not base64 as written', () => {
     const cases = [
       { type: 'image_url', image_url: { url: 'data:x;base64,\nmy ssn is 123-45-6789' } },
       { type: 'image_url', image_url: { url: 'data:text/plain;base64, ssn 123-45-6789' } },
       { type: 'image_url', image_url: { url: 'https://x.test/?to=ann@example.org' } },
       { type: 'input_audio', input_audio: { data: 'ssn 123-45-6789' } },
       { type: 'image', source: { type: 'base64', media_type: 'image/png', data: 'ssn 123-45-6789' } },
-      // Padding in the middle: a lenient decoder would stop at the first "=" and miss the rest.
-      {
-        type: 'file',
-        file: { file_data: `data:text/plain;base64,${base64('hi')}${base64('ssn 123-45-6789')}` },
-      },
     ];
     for (const part of cases) expect(['medium', 'high']).toContain(sensitivityOfBody(userParts(part)));
   });

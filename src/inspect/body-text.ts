@@ -8,13 +8,11 @@ import { isUtf8 } from 'node:buffer';
  * text all the same. A field the gateway strips before forwarding (`policy_id`) is read too: reading
  * more than is sent can only make a rule stricter.
  *
- * The one exception is the payload of a media content part — an image, audio or file part of a
- * message, where the provider decodes base64 into bytes. There, a payload that is strict base64 is
- * decoded: UTF-8 text (a `text/plain` file) is read as decoded, anything else (an image, a PDF) is
- * not text and is skipped, since megabytes of base64 would cost time and turn up checksummed
- * look-alikes (an IBAN's mod-97 check passes by chance). Only parts at a message's content position
- * qualify — the same shape inside a tool input or `metadata` is text the model reads as written —
- * and a payload that is not strict base64 is read as written.
+ * The payload of a media content part — an image, audio or file part at a message's content
+ * position, where the provider decodes base64 into bytes — is read as written too (PII spelled in
+ * base64 characters still leaves in the request), and, when it decodes to text (a `text/plain`
+ * file, whatever type it declares), as decoded. What media shows or says — an image's pixels, a
+ * PDF's compressed text, speech — is not read; neither is text a client encodes itself.
  *
  * The walk keeps its own stack rather than recursing: JSON.parse accepts nesting far deeper than the
  * call stack would survive. It visits each object or array once, so a value built in code with a
@@ -64,34 +62,29 @@ function payloadSlots(body: unknown): PayloadSlots {
   return slots;
 }
 
-/** A `data:` URL's header up to the comma, when it says the data is base64. */
-const BASE64_DATA_URL = /^data:[^,]{0,256};base64,/i;
-/** Strict base64: the standard alphabet, padding only at the end, nothing else (no whitespace). */
-const STRICT_BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
-/** Where one padded base64 run ends and another begins (`aGk=c3Nu…`). */
-const AFTER_PADDING = /(?<==)(?=[^=])/;
+/** A `data:` URL's header up to its first comma, when one of its parameters is `base64`. */
+const BASE64_DATA_URL = /^data:[^,]*;\s*base64\s*(?:;[^,]*)?,/i;
+/** The base64 and base64url alphabets, padding and line breaks: what lenient decoders accept. */
+const BASE64_TEXT = /^[A-Za-z0-9+/_=\s-]*$/;
+const UTF16LE_BOM = 0xfeff;
 
 /**
- * The bytes of a base64 payload, or undefined when it is not base64. Runs that were padded and then
- * concatenated are decoded one by one, as a decoder that goes on past the padding reads them
- * (Node's stops at the first `=`, and would hide whatever follows from the scan).
+ * The text a media payload decodes to, when it is base64 of UTF-8 or BOM-marked UTF-16 text;
+ * undefined for anything else (an image, a PDF, a payload that is not base64). Decoded as leniently
+ * as decoders upstream do: line breaks, missing padding and the URL-safe alphabet are accepted.
  */
-function base64Bytes(payload: string): Buffer | undefined {
-  const runs = payload.split(AFTER_PADDING);
-  if (!runs.every((run) => run.length % 4 === 0 && STRICT_BASE64.test(run))) return undefined;
-  return runs.length === 1
-    ? Buffer.from(payload, 'base64')
-    : Buffer.concat(runs.map((run) => Buffer.from(run, 'base64')));
-}
-
-/**
- * What the model reads of a media payload: its decoded text, or nothing when it decodes to bytes
- * that are not UTF-8 text. A payload that is not strict base64 is read as written.
- */
-function payloadText(value: string): string | undefined {
+function decodedPayloadText(value: string): string | undefined {
   const header = BASE64_DATA_URL.exec(value);
-  const bytes = base64Bytes(header ? value.slice(header[0].length) : value);
-  if (bytes === undefined) return value;
+  const payload = header ? value.slice(header[0].length) : value;
+  if (!BASE64_TEXT.test(payload)) return undefined;
+  const bytes = Buffer.from(payload, 'base64');
+  if (bytes.length >= 2 && bytes.readUInt16LE(0) === UTF16LE_BOM) return bytes.toString('utf16le', 2);
+  if (bytes.length >= 2 && bytes.readUInt16BE(0) === UTF16LE_BOM) {
+    return bytes
+      .subarray(0, bytes.length - (bytes.length % 2))
+      .swap16()
+      .toString('utf16le', 2);
+  }
   return isUtf8(bytes) ? bytes.toString('utf8') : undefined;
 }
 
@@ -104,8 +97,11 @@ export function visitBodyText(body: unknown, visit: (text: string) => void): voi
   const seen = new Set<object>();
   const meet = (value: unknown, holder: JsonObject | undefined, key: string | undefined) => {
     if (typeof value === 'string') {
-      const text = holder !== undefined && slots.get(holder) === key ? payloadText(value) : value;
-      if (text !== undefined) visit(text);
+      visit(value);
+      if (holder !== undefined && slots.get(holder) === key) {
+        const decoded = decodedPayloadText(value);
+        if (decoded !== undefined) visit(decoded);
+      }
     } else if (typeof value === 'object' && value !== null && !seen.has(value)) {
       // A container already met is not walked again; a number, boolean or null is not text.
       seen.add(value);
