@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { identitySchema } from '../identity/schema.ts';
+import { SENSITIVITY_LEVELS } from '../inspect/sensitivity.ts';
 import { mcpSchema, mcpServersSchema } from '../mcp/schema.ts';
 import { preferenceRouteSchema } from '../routing/policy/document.ts';
 import { policyProviderSchema } from '../routing/policy/provider-config.ts';
@@ -189,6 +190,12 @@ export const inlinePolicySchema = z.strictObject({
 export const routingSchema = z.strictObject({
   default: z.string().optional().describe('provider/model or alias used when nothing else decides'),
   use_case_header: headerName.default('x-use-case').describe('header read as request.use_case'),
+  media_sensitivity: z
+    .enum(SENSITIVITY_LEVELS)
+    .default('none')
+    .describe(
+      'the least request.sensitivity of a request with an image, audio or file part the PII scan cannot read (anything but text): critical keeps all such media where the most sensitive prompts go',
+    ),
   rules: z.array(ruleSpecSchema).default([]).describe('static rules; enforce: true ones come first of all'),
   routing_preferences: z.array(preferenceRouteSchema).default([]),
   direct_backend: directBackendSchema.prefault({}),

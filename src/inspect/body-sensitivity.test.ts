@@ -281,6 +281,28 @@ describe('sensitivityOfBody reads every field an upstream may read', () => {
     }
   });
 
+  it('rates a body with media it could not read at the level it is given', () => {
+    const image = { type: 'image_url', image_url: { url: `data:image/png;base64,${binary}` } };
+    const remote = { type: 'image_url', image_url: { url: 'https://x.test/a.png' } };
+    const audio = { type: 'input_audio', input_audio: { data: binary, format: 'wav' } };
+    const textFile = { type: 'file', file: { file_data: `data:text/plain;base64,${base64('hello')}` } };
+    expect(sensitivityOfBody(userParts(image))).toBe('none');
+    expect(sensitivityOfBody(userParts(image), 'high')).toBe('high');
+    expect(sensitivityOfBody(userParts(remote), 'critical')).toBe('critical');
+    expect(sensitivityOfBody(userParts(audio), 'low')).toBe('low');
+    // Read as text, so not rated: what it says decides.
+    expect(sensitivityOfBody(userParts(textFile), 'critical')).toBe('none');
+    expect(sensitivityOfBody(chat({}), 'critical')).toBe('none');
+    // The level is a floor: text above it still counts.
+    expect(sensitivityOfBody(userParts(image, { type: 'text', text: `card ${CARD}` }), 'medium')).toBe(
+      'critical',
+    );
+    // The same shape outside a message's content is text, not media.
+    expect(sensitivityOfBody({ metadata: { image_url: { url: 'https://x.test/a.png' } } }, 'critical')).toBe(
+      'none',
+    );
+  });
+
   it('reads a media payload that is not base64 as written', () => {
     const cases = [
       { type: 'image_url', image_url: { url: 'data:x;base64,\nmy ssn is 123-45-6789' } },

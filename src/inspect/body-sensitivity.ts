@@ -1,6 +1,6 @@
 import { visitBodyText } from './body-text.ts';
 import { highestRankAbove, isPlainWord } from './detect-pii.ts';
-import { SENSITIVITY_LEVELS, type SensitivityLevel } from './sensitivity.ts';
+import { SENSITIVITY_LEVELS, type SensitivityLevel, sensitivityRank } from './sensitivity.ts';
 
 /**
  * Between two pieces of text in the scan. No detector's pattern can match U+0000 (each is built of
@@ -17,11 +17,15 @@ export const PIECE_SEPARATOR = '\u0000';
  * chat request, a million in a hostile one) would otherwise pay every detector's set-up per string.
  * Plain words (`role`, `content`) can match nothing and are left out. Any value is accepted; one
  * with no text is `none`.
+ *
+ * `mediaLevel` is the least level of a body holding media whose content the scan could not read
+ * (an image, audio, a PDF): the operator's choice, as the scan cannot tell.
  */
-export function sensitivityOfBody(body: unknown): SensitivityLevel {
+export function sensitivityOfBody(body: unknown, mediaLevel: SensitivityLevel = 'none'): SensitivityLevel {
   const pieces: string[] = [];
-  visitBodyText(body, (text) => {
+  const unreadMedia = visitBodyText(body, (text) => {
     if (!isPlainWord(text)) pieces.push(text);
   });
-  return SENSITIVITY_LEVELS[highestRankAbove(pieces.join(PIECE_SEPARATOR), 0)] ?? 'none';
+  const floor = unreadMedia ? sensitivityRank(mediaLevel) : 0;
+  return SENSITIVITY_LEVELS[highestRankAbove(pieces.join(PIECE_SEPARATOR), floor)] ?? 'none';
 }

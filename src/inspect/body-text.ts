@@ -12,7 +12,9 @@ import { isUtf8 } from 'node:buffer';
  * position, where the provider decodes base64 into bytes — is read as written too (PII spelled in
  * base64 characters still leaves in the request), and, when it decodes to text (a `text/plain`
  * file, whatever type it declares), as decoded. What media shows or says — an image's pixels, a
- * PDF's compressed text, speech — is not read; neither is text a client encodes itself.
+ * PDF's compressed text, speech — is not read; neither is text a client encodes itself. The walk
+ * says whether the body held such media, so that an operator can rate it
+ * (`routing.media_sensitivity`).
  *
  * The walk keeps its own stack rather than recursing: JSON.parse accepts nesting far deeper than the
  * call stack would survive. It visits each object or array once, so a value built in code with a
@@ -88,19 +90,25 @@ function decodedPayloadText(value: string): string | undefined {
   return isUtf8(bytes) ? bytes.toString('utf8') : undefined;
 }
 
-/** Calls `visit` with every key and every readable string value of `body`. */
-export function visitBodyText(body: unknown, visit: (text: string) => void): void {
+/**
+ * Calls `visit` with every key and every readable string value of `body`. Returns whether the body
+ * holds media whose content was not read: a media part whose payload is not base64 of text (an
+ * image, audio, a PDF, a remote URL).
+ */
+export function visitBodyText(body: unknown, visit: (text: string) => void): boolean {
   const slots = payloadSlots(body);
   // Only containers wait on the stack; strings are visited where they are met, so a body of a
   // million short strings does not grow the stack to a million entries.
   const stack: object[] = [];
   const seen = new Set<object>();
+  let unreadMedia = false;
   const meet = (value: unknown, holder: JsonObject | undefined, key: string | undefined) => {
     if (typeof value === 'string') {
       visit(value);
       if (holder !== undefined && slots.get(holder) === key) {
         const decoded = decodedPayloadText(value);
         if (decoded !== undefined) visit(decoded);
+        else unreadMedia = true;
       }
     } else if (typeof value === 'object' && value !== null && !seen.has(value)) {
       // A container already met is not walked again; a number, boolean or null is not text.
@@ -121,4 +129,5 @@ export function visitBodyText(body: unknown, visit: (text: string) => void): voi
       meet(object[field], object, field);
     }
   }
+  return unreadMedia;
 }

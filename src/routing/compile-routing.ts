@@ -71,6 +71,7 @@ export function compileRouting(
     router: compileRouter(routing.router, ctx.providers, issues),
     priceList: routing.price_list ?? null,
     useCaseHeader: routing.use_case_header,
+    mediaSensitivity: routing.media_sensitivity,
   };
 }
 

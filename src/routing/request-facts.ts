@@ -24,6 +24,8 @@ export interface FactsSource {
   headers: HeaderBag;
   /** Header that carries `request.use_case`; else `metadata.use_case` from the body. */
   useCaseHeader: string;
+  /** The least sensitivity of a body with media the scan cannot read (`routing.media_sensitivity`). */
+  mediaSensitivity?: SensitivityLevel;
   /**
    * The text to count tokens of, as chat messages. Defaults to the body's `messages` (with an
    * Anthropic `system` prompt); embeddings pass their `input`. The PII scan reads the whole body.
@@ -50,6 +52,7 @@ export class LazyRequestFacts implements RequestFacts {
   readonly #headers: HeaderBag;
   readonly #conversation: () => unknown;
   readonly #unreadableContent: (() => boolean) | undefined;
+  readonly #mediaSensitivity: SensitivityLevel;
   #tokens: number | undefined;
   #sensitivity: SensitivityLevel | undefined;
 
@@ -66,6 +69,7 @@ export class LazyRequestFacts implements RequestFacts {
     this.#headers = headers;
     this.#conversation = source.conversation ?? (() => chatConversation(body));
     this.#unreadableContent = source.unreadableContent;
+    this.#mediaSensitivity = source.mediaSensitivity ?? 'none';
     const fromHeader = headerValue(headers, source.useCaseHeader);
     const fromMetadata = this.metadata('use_case');
     this.useCase = fromHeader ?? (typeof fromMetadata === 'string' ? fromMetadata : undefined);
@@ -77,7 +81,9 @@ export class LazyRequestFacts implements RequestFacts {
   }
 
   sensitivity(): SensitivityLevel {
-    this.#sensitivity ??= this.#unreadableContent?.() ? 'critical' : sensitivityOfBody(this.#body);
+    this.#sensitivity ??= this.#unreadableContent?.()
+      ? 'critical'
+      : sensitivityOfBody(this.#body, this.#mediaSensitivity);
     return this.#sensitivity;
   }
 

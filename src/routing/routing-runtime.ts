@@ -1,4 +1,5 @@
 import type { SwitchyardConfig } from '../config/schema.ts';
+import type { SensitivityLevel } from '../inspect/sensitivity.ts';
 import type { PreferenceRoute } from './policy/compile-policy.ts';
 import type { PolicyProviderConfig } from './policy/provider-config.ts';
 import type { RouterRuntime } from './preferences/compile-router.ts';
@@ -37,6 +38,8 @@ export interface RoutingRuntime {
   readonly router: RouterRuntime | null;
   readonly priceList: PriceListConfig | null;
   readonly useCaseHeader: string;
+  /** The least sensitivity of a request carrying media the PII scan cannot read. */
+  readonly mediaSensitivity: SensitivityLevel;
 }
 
 export type RoutingConfig = SwitchyardConfig['routing'];

@@ -30,6 +30,7 @@ export function routeRequest(input: RouteRequestInput): Promise<RoutedDecision> 
     body,
     headers,
     useCaseHeader: snapshot.routing.useCaseHeader,
+    mediaSensitivity: snapshot.routing.mediaSensitivity,
     ...(input.conversation ? { conversation: input.conversation } : {}),
     ...(input.unreadableContent ? { unreadableContent: input.unreadableContent } : {}),
   });
