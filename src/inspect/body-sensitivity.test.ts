@@ -17,7 +17,7 @@ describe('sensitivityOfBody', () => {
     expect(sensitivityOfBody(messages)).toBe('medium');
   });
 
-  it('reads OpenAI content parts and ignores non-text parts', () => {
+  it('reads OpenAI content parts', () => {
     const messages = [
       {
         role: 'user',
@@ -333,6 +333,12 @@ describe('sensitivityOfBody reads every field an upstream may read', () => {
     expect(sensitivityOfBody({ system: `${hidden} ssn 123-45-6789` })).toBe('high');
   });
 
+  it('reads a hostile data-URL header without backtracking over it (a regex would not finish)', () => {
+    for (const url of [`data:${';base64'.repeat(200_000)}`, `data:${';'.repeat(1_000_000)},x`]) {
+      expect(sensitivityOfBody(userParts({ type: 'image_url', image_url: { url } }))).toBe('none');
+    }
+  });
+
   it('walks a body nested far deeper than the call stack', () => {
     let deep: unknown = `card ${CARD}`;
     for (let i = 0; i < 200_000; i++) deep = i % 2 === 0 ? [deep] : { d: deep };
@@ -342,7 +348,7 @@ describe('sensitivityOfBody reads every field an upstream may read', () => {
   it('finds a secret planted beside any JSON value', () => {
     fc.assert(
       fc.property(fc.jsonValue(), fc.constantFrom('ssn 123-45-6789', `card ${CARD}`), (value, secret) => {
-        // The secret planted anywhere in an arbitrary body is always found.
+        // Whatever else the body holds, the secret in it is found.
         const body = {
           wrapper: value,
           messages: [{ role: 'user', content: [{ type: 'x', anything: secret }] }],

@@ -64,11 +64,21 @@ function payloadSlots(body: unknown): PayloadSlots {
   return slots;
 }
 
-/** A `data:` URL's header up to its first comma, when one of its parameters is `base64`. */
-const BASE64_DATA_URL = /^data:[^,]*;\s*base64\s*(?:;[^,]*)?,/i;
+/** The longest `data:` URL header (media type and parameters) looked at. */
+const MAX_DATA_URL_HEADER = 512;
+/** A `base64` parameter in a `data:` URL header. */
+const BASE64_PARAMETER = /;\s*base64\s*(?:;|$)/i;
 /** The base64 and base64url alphabets, padding and line breaks: what lenient decoders accept. */
 const BASE64_TEXT = /^[A-Za-z0-9+/_=\s-]*$/;
 const UTF16LE_BOM = 0xfeff;
+
+/** What follows the header of a base64 `data:` URL; undefined when `value` is not one. */
+function base64DataUrlPayload(value: string): string | undefined {
+  if (value.slice(0, 5).toLowerCase() !== 'data:') return undefined;
+  const comma = value.indexOf(',');
+  if (comma === -1 || comma > MAX_DATA_URL_HEADER) return undefined;
+  return BASE64_PARAMETER.test(value.slice(5, comma)) ? value.slice(comma + 1) : undefined;
+}
 
 /**
  * The text a media payload decodes to, when it is base64 of UTF-8 or BOM-marked UTF-16 text;
@@ -76,8 +86,7 @@ const UTF16LE_BOM = 0xfeff;
  * as decoders upstream do: line breaks, missing padding and the URL-safe alphabet are accepted.
  */
 function decodedPayloadText(value: string): string | undefined {
-  const header = BASE64_DATA_URL.exec(value);
-  const payload = header ? value.slice(header[0].length) : value;
+  const payload = base64DataUrlPayload(value) ?? value;
   if (!BASE64_TEXT.test(payload)) return undefined;
   const bytes = Buffer.from(payload, 'base64');
   if (bytes.length >= 2 && bytes.readUInt16LE(0) === UTF16LE_BOM) return bytes.toString('utf16le', 2);
