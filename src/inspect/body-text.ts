@@ -17,8 +17,8 @@ import { isUtf8 } from 'node:buffer';
  * (`routing.media_sensitivity`).
  *
  * The walk keeps its own stack rather than recursing: JSON.parse accepts nesting far deeper than the
- * call stack would survive. It visits each object or array once, so a value built in code with a
- * cycle (a parsed body has none) ends the walk instead of looping.
+ * call stack would survive. A parsed body has no cycles; so that a value built in code with one ends
+ * the walk instead of looping, containers past the first few dozen are remembered and walked once.
  */
 
 type JsonObject = { readonly [key: string]: unknown };
@@ -30,39 +30,47 @@ function isObject(value: unknown): value is JsonObject {
 /** Where a media part keeps its payload: the object holding it, and the key. */
 type PayloadSlots = Map<JsonObject, string>;
 
-/** Records the payload slot of `part` when it is a media part of either API. */
-function addPayloadSlot(part: JsonObject, slots: PayloadSlots): void {
+/** The payload slot of `part` when it is a media part of either API. */
+function payloadSlotOf(part: JsonObject): readonly [JsonObject, string] | undefined {
   const { type } = part;
-  if (type === 'image_url' && isObject(part.image_url)) slots.set(part.image_url, 'url');
-  else if (type === 'input_image' && typeof part.image_url === 'string') slots.set(part, 'image_url');
-  else if (type === 'input_audio' && isObject(part.input_audio)) slots.set(part.input_audio, 'data');
-  else if (type === 'file' && isObject(part.file)) slots.set(part.file, 'file_data');
-  else if (
-    (type === 'image' || type === 'document') &&
-    isObject(part.source) &&
-    part.source.type === 'base64'
-  )
-    slots.set(part.source, 'data');
+  if (type === 'image_url' && isObject(part.image_url)) return [part.image_url, 'url'];
+  if (type === 'input_image' && typeof part.image_url === 'string') return [part, 'image_url'];
+  if (type === 'input_audio' && isObject(part.input_audio)) return [part.input_audio, 'data'];
+  if (type === 'file' && isObject(part.file)) return [part.file, 'file_data'];
+  if ((type === 'image' || type === 'document') && isObject(part.source) && part.source.type === 'base64') {
+    return [part.source, 'data'];
+  }
+  return undefined;
+}
+
+function addPayloadSlot(part: JsonObject, slots: PayloadSlots | undefined): PayloadSlots | undefined {
+  const slot = payloadSlotOf(part);
+  if (slot === undefined) return slots;
+  return (slots ?? new Map()).set(slot[0], slot[1]);
 }
 
 /**
  * The payload slots of the media parts at a message's content position: `messages[i].content[j]`,
- * and one level into a `tool_result`'s content, which holds parts too.
+ * and one level into a `tool_result`'s content, which holds parts too. Undefined when there are
+ * none, as in most requests.
  */
-function payloadSlots(body: unknown): PayloadSlots {
-  const slots: PayloadSlots = new Map();
+function payloadSlots(body: unknown): PayloadSlots | undefined {
+  let slots: PayloadSlots | undefined;
   if (!isObject(body) || !Array.isArray(body.messages)) return slots;
   for (const message of body.messages) {
     if (!isObject(message) || !Array.isArray(message.content)) continue;
     for (const part of message.content) {
       if (!isObject(part)) continue;
-      addPayloadSlot(part, slots);
+      slots = addPayloadSlot(part, slots);
       if (part.type !== 'tool_result' || !Array.isArray(part.content)) continue;
-      for (const inner of part.content) if (isObject(inner)) addPayloadSlot(inner, slots);
+      for (const inner of part.content) if (isObject(inner)) slots = addPayloadSlot(inner, slots);
     }
   }
   return slots;
 }
+
+/** Containers walked before the walk starts remembering them (see the module comment). */
+const UNREMEMBERED_CONTAINERS = 64;
 
 /** The longest `data:` URL header (media type and parameters) looked at. */
 const MAX_DATA_URL_HEADER = 512;
@@ -109,19 +117,25 @@ export function visitBodyText(body: unknown, visit: (text: string) => void): boo
   // Only containers wait on the stack; strings are visited where they are met, so a body of a
   // million short strings does not grow the stack to a million entries.
   const stack: object[] = [];
-  const seen = new Set<object>();
+  let containers = 0;
+  let seen: Set<object> | undefined;
   let unreadMedia = false;
   const meet = (value: unknown, holder: JsonObject | undefined, key: string | undefined) => {
     if (typeof value === 'string') {
       visit(value);
-      if (holder !== undefined && slots.get(holder) === key) {
+      if (holder !== undefined && slots?.get(holder) === key) {
         const decoded = decodedPayloadText(value);
         if (decoded !== undefined) visit(decoded);
         else unreadMedia = true;
       }
-    } else if (typeof value === 'object' && value !== null && !seen.has(value)) {
-      // A container already met is not walked again; a number, boolean or null is not text.
-      seen.add(value);
+    } else if (typeof value === 'object' && value !== null) {
+      // A number, boolean or null is not text.
+      containers++;
+      if (containers > UNREMEMBERED_CONTAINERS) {
+        seen ??= new Set();
+        if (seen.has(value)) return;
+        seen.add(value);
+      }
       stack.push(value);
     }
   };

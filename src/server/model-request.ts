@@ -66,9 +66,11 @@ export async function decideRequest<Body extends JsonObject>(
     identity,
     body,
     headers: request.headers,
-    ...(conversation ? { conversation: () => conversation(body) } : {}),
-    ...(unreadableContent ? { unreadableContent: () => unreadableContent(body) } : {}),
-    ...(traceDetail === undefined ? {} : { traceDetail }),
+    // One shape for every request (no conditional spreads): each spread built a temporary object,
+    // and each combination of present keys a hidden class of its own.
+    conversation: conversation ? () => conversation(body) : undefined,
+    unreadableContent: unreadableContent ? () => unreadableContent(body) : undefined,
+    traceDetail,
   });
   exchange.decision = decision;
   return { snapshot, exchange, body, decision };

@@ -31,8 +31,8 @@ export function routeRequest(input: RouteRequestInput): Promise<RoutedDecision> 
     headers,
     useCaseHeader: snapshot.routing.useCaseHeader,
     mediaSensitivity: snapshot.routing.mediaSensitivity,
-    ...(input.conversation ? { conversation: input.conversation } : {}),
-    ...(input.unreadableContent ? { unreadableContent: input.unreadableContent } : {}),
+    conversation: input.conversation,
+    unreadableContent: input.unreadableContent,
   });
   // A caller-supplied conversation means the body is not a chat (embeddings input): no router.
   const chatMessages = input.conversation ? undefined : () => body.messages;
