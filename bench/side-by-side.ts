@@ -2,7 +2,7 @@
  * Two builds of Switchyard measured at the same time, for A/B comparisons on a noisy machine.
  *
  *   npm run bench:ab -- [--a CHECKOUT] [--b CHECKOUT] [--scenario NAME] [--scenario-b NAME]
- *                       [--rounds N] [--seconds S] [--passes N]
+ *                       [--rounds N] [--seconds S] [--passes N] [--rate R]
  *
  * Each checkout is a directory holding a build (`npm run build` there first: `dist/src/cli.js`);
  * both default to this one. The two sides may also run different scenarios of the same build:
@@ -18,18 +18,25 @@
  * A pass starts fresh processes, and a process keeps much of its speed for its whole life: the same
  * build measured 180 µs per request in one process and 360 in the next, so passes differ far more
  * than rounds within a pass. `--passes N` (even; start orders alternate) averages over more of them.
+ *
+ * `--rate R` replaces the closed loop with an open one: R requests per second to each side, spread
+ * evenly. Under a closed loop each process's share of the machine, and so how many requests it
+ * handles per event-loop turn, settles differently in every pass; at the same fixed rate both see the
+ * same arrivals. The same build against itself (A/A, 6 passes) gave pass means of 0.82–1.20 under
+ * the closed loop and 0.98–1.02 at 1 200 req/s, bar the first pass (0.85).
  */
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { killAllNow, stopAll, stopChild } from './children.ts';
 import { REPO_ROOT, startEnvironment, TMP_DIR } from './environment.ts';
+import { paced } from './paced-load.ts';
 import { cpuMicros } from './proc-stats.ts';
 import { saturate } from './saturation.ts';
 import { ABLATIONS, ALL_SCENARIOS, type Scenario, type ScenarioEnv, type Target } from './scenarios.ts';
 
 const USAGE =
-  'Usage: npm run bench:ab -- [--a CHECKOUT] [--b CHECKOUT] [--scenario NAME] [--scenario-b NAME] [--rounds N] [--seconds S] [--passes N]';
+  'Usage: npm run bench:ab -- [--a CHECKOUT] [--b CHECKOUT] [--scenario NAME] [--scenario-b NAME] [--rounds N] [--seconds S] [--passes N] [--rate R]';
 const CONNECTIONS_EACH = 25;
 const WARMUP_S = 2;
 
@@ -41,6 +48,8 @@ interface Options {
   rounds: number;
   seconds: number;
   passes: number;
+  /** Requests per second to each side; undefined for closed-loop saturation. */
+  rate: number | undefined;
 }
 
 function parseOptions(argv: string[]): Options {
@@ -54,12 +63,15 @@ function parseOptions(argv: string[]): Options {
       rounds: { type: 'string', default: '3' },
       seconds: { type: 'string', default: '6' },
       passes: { type: 'string', default: '2' },
+      rate: { type: 'string' },
     },
   });
   const rounds = Number(values.rounds);
   const seconds = Number(values.seconds);
   const passes = Number(values.passes);
+  const rate = values.rate === undefined ? undefined : Number(values.rate);
   if (!(rounds >= 1) || !(seconds >= 1) || !(passes >= 2) || passes % 2 !== 0) throw new Error(USAGE);
+  if (rate !== undefined && !(rate > 0)) throw new Error(USAGE);
   return {
     checkouts: { a: resolve(values.a ?? REPO_ROOT), b: resolve(values.b ?? REPO_ROOT) },
     scenarios: {
@@ -69,6 +81,7 @@ function parseOptions(argv: string[]): Options {
     rounds,
     seconds,
     passes,
+    rate,
   };
 }
 
@@ -86,8 +99,8 @@ async function cpuPerRequest(target: Target, load: Promise<{ ok: number }>): Pro
   return ok > 0 ? (cpuMicros(target.process.pid) - before) / ok : Number.NaN;
 }
 
-function loadOn(target: Target, durationS: number) {
-  return saturate({
+function loadOn(target: Target, durationS: number, rate: number | undefined) {
+  const shape = {
     origin: target.origin,
     headers: target.headers,
     bodyFields: target.bodyFields,
@@ -95,7 +108,16 @@ function loadOn(target: Target, durationS: number) {
     stream: false,
     connections: CONNECTIONS_EACH,
     durationS,
-  });
+  };
+  return rate === undefined ? saturate(shape) : paced({ ...shape, rate });
+}
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((x, y) => x - y);
+  const middle = sorted.length >> 1;
+  return sorted.length % 2 === 1
+    ? (sorted[middle] as number)
+    : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
 }
 
 const geometricMean = (values: readonly number[]) =>
@@ -118,12 +140,12 @@ async function main(options: Options): Promise<void> {
       mkdirSync(sideEnv.tmpDir, { recursive: true });
       targets[side] = await options.scenarios[side].start(sideEnv);
     }
-    await Promise.all([loadOn(targets.a, WARMUP_S), loadOn(targets.b, WARMUP_S)]);
+    await Promise.all([loadOn(targets.a, WARMUP_S, options.rate), loadOn(targets.b, WARMUP_S, options.rate)]);
     const passRatios: number[] = [];
     for (let round = 1; round <= options.rounds; round++) {
       const [a, b] = await Promise.all([
-        cpuPerRequest(targets.a, loadOn(targets.a, options.seconds)),
-        cpuPerRequest(targets.b, loadOn(targets.b, options.seconds)),
+        cpuPerRequest(targets.a, loadOn(targets.a, options.seconds, options.rate)),
+        cpuPerRequest(targets.b, loadOn(targets.b, options.seconds, options.rate)),
       ]);
       passRatios.push(b / a);
       process.stdout.write(
@@ -136,7 +158,7 @@ async function main(options: Options): Promise<void> {
     await Promise.all([stopChild(targets.a.process), stopChild(targets.b.process)]);
   }
   process.stdout.write(
-    `A ${options.scenarios.a.name}, B ${options.scenarios.b.name}: CPU per request B/A ${geometricMean(ratios).toFixed(3)} (geometric mean of ${ratios.length} rounds in ${options.passes} passes, both start orders; pass means ${Math.min(...passMeans).toFixed(3)}–${Math.max(...passMeans).toFixed(3)})\n`,
+    `A ${options.scenarios.a.name}, B ${options.scenarios.b.name}: CPU per request B/A ${geometricMean(ratios).toFixed(3)} (geometric mean of ${ratios.length} rounds in ${options.passes} passes, both start orders; pass means ${Math.min(...passMeans).toFixed(3)}–${Math.max(...passMeans).toFixed(3)}, median ${median(passMeans).toFixed(3)}; ${options.rate === undefined ? 'closed loop' : `${options.rate} req/s each`})\n`,
   );
 }
 
