@@ -148,7 +148,7 @@ describe('sensitivityOfBody', () => {
     );
   });
 
-  it('ends on a value built with a cycle, and reads what the cycle holds once', () => {
+  it('ends on a value built with a cycle, and reads what the cycle holds', () => {
     const cyclic: Record<string, unknown> = { note: 'ssn 123-45-6789' };
     cyclic.self = cyclic;
     const messages = [
@@ -301,6 +301,44 @@ describe('sensitivityOfBody reads every field an upstream may read', () => {
     expect(sensitivityOfBody({ metadata: { image_url: { url: 'https://x.test/a.png' } } }, 'critical')).toBe(
       'none',
     );
+  });
+
+  it('rates media whose content is not in the body (a URL, a file id) at the level it is given', () => {
+    const referenced = [
+      { type: 'image_url', image_url: 'https://x.test/a.png' },
+      { type: 'file', file: { file_id: 'file-abc' } },
+      { type: 'input_file', file_id: 'file-abc' },
+      { type: 'input_image', file_id: 'file-abc' },
+      { type: 'image', source: { type: 'url', url: 'https://x.test/a.png' } },
+      { type: 'document', source: { type: 'file', file_id: 'file_011' } },
+      { type: 'document', source: { type: 'url', url: 'https://x.test/a.pdf' } },
+    ];
+    for (const part of referenced) {
+      expect(sensitivityOfBody(userParts(part), 'critical')).toBe('critical');
+      expect(sensitivityOfBody(userParts(part))).toBe('none');
+    }
+    const inToolResult = { type: 'tool_result', tool_use_id: 't', content: [referenced[4]] };
+    expect(sensitivityOfBody(userParts(inToolResult), 'high')).toBe('high');
+    // A document that holds text is read, not rated.
+    const textDocument = {
+      type: 'document',
+      source: { type: 'text', media_type: 'text/plain', data: 'hello' },
+    };
+    expect(sensitivityOfBody(userParts(textDocument), 'critical')).toBe('none');
+    const inputFile = {
+      type: 'input_file',
+      file_data: `data:text/plain;base64,${base64('ssn 123-45-6789')}`,
+    };
+    expect(sensitivityOfBody(userParts(inputFile))).toBe('high');
+  });
+
+  it('reads UTF-16 text without a byte-order mark, and numbers as written', () => {
+    const utf16 = Buffer.from(`card ${CARD}`, 'utf16le').toString('base64');
+    expect(
+      sensitivityOfBody(userParts({ type: 'file', file: { file_data: `data:text/plain;base64,${utf16}` } })),
+    ).toBe('critical');
+    expect(sensitivityOfBody({ metadata: { card: 4111111111111111 } })).toBe('critical');
+    expect(sensitivityOfBody(chat({ temperature: 0.2, max_tokens: 100, seed: 7 }))).toBe('none');
   });
 
   it('reads a media payload that is not base64 as written', () => {

@@ -11,7 +11,7 @@ import { SENSITIVITY_LEVELS, type SensitivityLevel, sensitivityRank } from './se
 export const PIECE_SEPARATOR = '\u0000';
 
 /**
- * The highest sensitivity level in the text of a request body: every key and string value, at any
+ * The highest sensitivity level in the text of a request body: every key, string value and number, at any
  * depth (see `body-text.ts` for what is read and what is skipped). The pieces are scanned as one
  * text, each detector once: a body of many short strings (a dozen keys and enum values in a
  * chat request, a million in a hostile one) would otherwise pay every detector's set-up per string.

@@ -1,8 +1,8 @@
 import { isUtf8 } from 'node:buffer';
 
 /**
- * Every piece of text in a request body that an upstream may read: object keys and string values,
- * at any depth, in any field. The PII scan reads all of it rather than a list of known fields: the
+ * Every piece of text in a request body that an upstream may read: object keys, string values and
+ * numbers (a card number sent as a JSON number), at any depth, in any field. The PII scan reads all of it rather than a list of known fields: the
  * gateway forwards fields it does not know (provider extensions, `user`, `metadata`, `prediction`),
  * and a message `name`, a tool's description or schema and an Anthropic `system` block are prompt
  * text all the same. A field the gateway strips before forwarding (`policy_id`) is read too: reading
@@ -12,9 +12,9 @@ import { isUtf8 } from 'node:buffer';
  * position, where the provider decodes base64 into bytes — is read as written too (PII spelled in
  * base64 characters still leaves in the request), and, when it decodes to text (a `text/plain`
  * file, whatever type it declares), as decoded. What media shows or says — an image's pixels, a
- * PDF's compressed text, speech — is not read; neither is text a client encodes itself. The walk
- * says whether the body held such media, so that an operator can rate it
- * (`routing.media_sensitivity`).
+ * PDF's compressed text, speech — is not read, nor is media the body only refers to (a URL, an
+ * uploaded file's id), nor text a client encodes itself. The walk says whether the body held such
+ * media, so that an operator can rate it (`routing.media_sensitivity`).
  *
  * The walk keeps its own stack rather than recursing: JSON.parse accepts nesting far deeper than the
  * call stack would survive. A parsed body has no cycles; so that a value built in code with one ends
@@ -30,43 +30,71 @@ function isObject(value: unknown): value is JsonObject {
 /** Where a media part keeps its payload: the object holding it, and the key. */
 type PayloadSlots = Map<JsonObject, string>;
 
-/** The payload slot of `part` when it is a media part of either API. */
-function payloadSlotOf(part: JsonObject): readonly [JsonObject, string] | undefined {
+/**
+ * Content-part types that carry media, in the OpenAI chat and Responses APIs and Anthropic's. An
+ * Anthropic `document` whose source is `text` or `content` carries text, read like any other.
+ */
+const MEDIA_PART_TYPES: ReadonlySet<unknown> = new Set([
+  'image_url',
+  'input_image',
+  'input_audio',
+  'file',
+  'input_file',
+  'image',
+  'document',
+]);
+
+/**
+ * What a media part carries: the slot of an inline base64 payload, or `reference` when its content
+ * is elsewhere (a URL, an uploaded file's id), or `text` for a document that holds text.
+ */
+function mediaPayload(part: JsonObject): readonly [JsonObject, string] | 'reference' | 'text' {
   const { type } = part;
-  if (type === 'image_url' && isObject(part.image_url)) return [part.image_url, 'url'];
-  if (type === 'input_image' && typeof part.image_url === 'string') return [part, 'image_url'];
-  if (type === 'input_audio' && isObject(part.input_audio)) return [part.input_audio, 'data'];
-  if (type === 'file' && isObject(part.file)) return [part.file, 'file_data'];
-  if ((type === 'image' || type === 'document') && isObject(part.source) && part.source.type === 'base64') {
-    return [part.source, 'data'];
+  if (type === 'image_url') {
+    if (isObject(part.image_url)) return [part.image_url, 'url'];
+    return typeof part.image_url === 'string' ? [part, 'image_url'] : 'reference';
   }
-  return undefined;
+  if (type === 'input_image') return typeof part.image_url === 'string' ? [part, 'image_url'] : 'reference';
+  if (type === 'input_audio') return isObject(part.input_audio) ? [part.input_audio, 'data'] : 'reference';
+  if (type === 'file')
+    return isObject(part.file) && 'file_data' in part.file ? [part.file, 'file_data'] : 'reference';
+  if (type === 'input_file') return typeof part.file_data === 'string' ? [part, 'file_data'] : 'reference';
+  // Anthropic `image` and `document`.
+  const source = part.source;
+  if (!isObject(source)) return 'reference';
+  if (source.type === 'base64') return [source, 'data'];
+  return type === 'document' && (source.type === 'text' || source.type === 'content') ? 'text' : 'reference';
 }
 
-function addPayloadSlot(part: JsonObject, slots: PayloadSlots | undefined): PayloadSlots | undefined {
-  const slot = payloadSlotOf(part);
-  if (slot === undefined) return slots;
-  return (slots ?? new Map()).set(slot[0], slot[1]);
+interface MediaParts {
+  /** Inline payloads, to be decoded where the walk meets them; undefined when there are none. */
+  slots: PayloadSlots | undefined;
+  /** A media part whose content is not in the body at all (a URL, a file id). */
+  referenced: boolean;
 }
 
 /**
- * The payload slots of the media parts at a message's content position: `messages[i].content[j]`,
- * and one level into a `tool_result`'s content, which holds parts too. Undefined when there are
- * none, as in most requests.
+ * The media parts at a message's content position: `messages[i].content[j]`, and one level into a
+ * `tool_result`'s content, which holds parts too.
  */
-function payloadSlots(body: unknown): PayloadSlots | undefined {
-  let slots: PayloadSlots | undefined;
-  if (!isObject(body) || !Array.isArray(body.messages)) return slots;
+function mediaParts(body: unknown): MediaParts {
+  const found: MediaParts = { slots: undefined, referenced: false };
+  if (!isObject(body) || !Array.isArray(body.messages)) return found;
+  const add = (part: unknown) => {
+    if (!isObject(part) || !MEDIA_PART_TYPES.has(part.type)) return;
+    const payload = mediaPayload(part);
+    if (payload === 'reference') found.referenced = true;
+    else if (payload !== 'text') found.slots = (found.slots ?? new Map()).set(payload[0], payload[1]);
+  };
   for (const message of body.messages) {
     if (!isObject(message) || !Array.isArray(message.content)) continue;
     for (const part of message.content) {
-      if (!isObject(part)) continue;
-      slots = addPayloadSlot(part, slots);
-      if (part.type !== 'tool_result' || !Array.isArray(part.content)) continue;
-      for (const inner of part.content) if (isObject(inner)) slots = addPayloadSlot(inner, slots);
+      add(part);
+      if (isObject(part) && part.type === 'tool_result' && Array.isArray(part.content))
+        part.content.forEach(add);
     }
   }
-  return slots;
+  return found;
 }
 
 /** Containers walked before the walk starts remembering them (see the module comment). */
@@ -104,22 +132,27 @@ function decodedPayloadText(value: string): string | undefined {
       .swap16()
       .toString('utf16le', 2);
   }
-  return isUtf8(bytes) ? bytes.toString('utf8') : undefined;
+  if (!isUtf8(bytes)) return undefined;
+  // ASCII written as UTF-16 without a byte-order mark is valid UTF-8 with a NUL beside every
+  // character, which no detector would see through.
+  const text = bytes.toString('utf8');
+  return text.includes('\u0000') ? text.replaceAll('\u0000', '') : text;
 }
 
 /**
- * Calls `visit` with every key and every readable string value of `body`. Returns whether the body
- * holds media whose content was not read: a media part whose payload is not base64 of text (an
- * image, audio, a PDF, a remote URL).
+ * Calls `visit` with every key, every string value and every number (as written in decimal) of
+ * `body`. Returns whether the body holds media whose content was not read: a media part whose
+ * payload is not base64 of text (an image, audio, a PDF), or is not in the body (a URL, a file id).
  */
 export function visitBodyText(body: unknown, visit: (text: string) => void): boolean {
-  const slots = payloadSlots(body);
+  const media = mediaParts(body);
+  const slots = media.slots;
   // Only containers wait on the stack; strings are visited where they are met, so a body of a
   // million short strings does not grow the stack to a million entries.
   const stack: object[] = [];
   let containers = 0;
   let seen: Set<object> | undefined;
-  let unreadMedia = false;
+  let unreadMedia = media.referenced;
   const meet = (value: unknown, holder: JsonObject | undefined, key: string | undefined) => {
     if (typeof value === 'string') {
       visit(value);
@@ -128,8 +161,11 @@ export function visitBodyText(body: unknown, visit: (text: string) => void): boo
         if (decoded !== undefined) visit(decoded);
         else unreadMedia = true;
       }
+    } else if (typeof value === 'number') {
+      // A card number sent as a JSON number is still a card number.
+      visit(String(value));
     } else if (typeof value === 'object' && value !== null) {
-      // A number, boolean or null is not text.
+      // A boolean or null is not text.
       containers++;
       if (containers > UNREMEMBERED_CONTAINERS) {
         seen ??= new Set();

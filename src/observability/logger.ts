@@ -67,10 +67,10 @@ function fileDestination(file: string): FileDestination {
     periodicFlush: FILE_FLUSH_INTERVAL_MS,
     contentMode: 'buffer',
   });
-  // sonic-boom's types know only strings; in `buffer` mode its write takes a Buffer.
-  const writeBuffer = sonic.write.bind(sonic) as unknown as (bytes: Buffer) => boolean;
   return {
-    write: (line) => writeBuffer(Buffer.from(line)),
+    // Looked up on every call, not bound once: on EPIPE pino replaces the stream's `write` with a
+    // no-op to stop logging. sonic-boom's types know only strings; in `buffer` mode it takes Buffers.
+    write: (line) => sonic.write(Buffer.from(line) as unknown as string),
     flush: (callback) => sonic.flush(callback),
     flushSync: () => sonic.flushSync(),
     end: () => sonic.end(),

@@ -3,6 +3,7 @@ import { errors, GatewayError } from '../errors.ts';
 import type { Gateway } from '../gateway.ts';
 import { anonymousIdentity, type Identity } from '../identity/identity.ts';
 import type { Decision } from '../routing/decision.ts';
+import { holdsTokenIds } from '../routing/request-facts.ts';
 import { asObject } from './openai-body.ts';
 import { routeRequest } from './route-request.ts';
 
@@ -73,6 +74,8 @@ export async function explainRequest(
       body: asObject(request),
       headers,
       traceDetail: 'rules',
+      // As the embeddings route rates it: token ids are text the scan cannot read.
+      unreadableContent: () => holdsTokenIds(asObject(request).input),
     });
     return { ...describeDecision(decision), error: null };
   } catch (error) {

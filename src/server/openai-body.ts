@@ -75,13 +75,15 @@ export function parseEmbeddingsBody(raw: unknown): JsonObject & { model?: string
   checkCaseVariants(body);
   checkModel(body);
   const { input } = body;
-  // OpenAI's shapes: a string, strings, token ids, or lists of token ids. Anything else would reach
-  // the upstream as content the PII scan has no reading of.
+  // OpenAI's shapes: a string, strings, token ids, or non-empty lists of token ids, never mixed.
+  // Anything else would reach the upstream as content the PII scan has no reading of.
   const valid =
     typeof input === 'string' ||
     (Array.isArray(input) &&
       input.length > 0 &&
-      input.every((item) => typeof item === 'string' || typeof item === 'number' || isTokenIdList(item)));
+      (input.every((item) => typeof item === 'string') ||
+        input.every(isTokenId) ||
+        input.every((item) => Array.isArray(item) && item.length > 0 && item.every(isTokenId))));
   if (!valid) {
     throw errors.invalidRequest(
       '`input` must be a string, an array of strings, an array of token ids, or an array of token-id arrays',
@@ -91,8 +93,8 @@ export function parseEmbeddingsBody(raw: unknown): JsonObject & { model?: string
   return body as JsonObject & { model?: string };
 }
 
-function isTokenIdList(item: unknown): boolean {
-  return Array.isArray(item) && item.every((id) => typeof id === 'number');
+function isTokenId(item: unknown): boolean {
+  return Number.isSafeInteger(item) && (item as number) >= 0;
 }
 
 /** The body as the upstream should see it: its model, and none of the routing fields. */

@@ -97,6 +97,22 @@ describe('routing.media_sensitivity', () => {
       })
       .withResponse();
     expect(response.headers.get('x-switchyard-provider')).toBe('onprem');
+    const byUrl = await anthropic.messages
+      .create({
+        model: 'gpt-4o',
+        max_tokens: 16,
+        messages: [
+          {
+            role: 'user',
+            content: [
+              { type: 'image', source: { type: 'url', url: 'https://images.example/cat.png' } },
+              { type: 'text', text: 'and this?' },
+            ],
+          },
+        ],
+      })
+      .withResponse();
+    expect(byUrl.response.headers.get('x-switchyard-provider')).toBe('onprem');
     expect(cloud.requests).toHaveLength(0);
   });
 });

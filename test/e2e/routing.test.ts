@@ -150,7 +150,7 @@ describe('1. enforced rules', () => {
     expect(await embed([[9906], [1917]])).toBe('onprem');
     expect(await embed(`card ${CARD}`)).toBe('onprem');
     // Shapes the scan has no reading of are not OpenAI's, and are refused before any upstream.
-    for (const input of [[[[9906]]], [['ssn 123-45-6789']], [{ text: 'x' }]]) {
+    for (const input of [[[[9906]]], [['ssn 123-45-6789']], [{ text: 'x' }], [[]], ['a', [1]], [1.5], [-3]]) {
       const error = await embed(input as never).catch((e: unknown) => e);
       expect((error as InstanceType<typeof OpenAI.APIError>).status).toBe(400);
     }
@@ -392,6 +392,15 @@ describe('explain', () => {
       passed: false,
     });
     expect(cloud.requests.length + claude.requests.length).toBe(0);
+  });
+
+  it('rates embeddings given as token ids as the embeddings route does', async () => {
+    const response = await explain(KEYS.admin, {
+      request: { model: 'gpt-4o-mini', input: [9906, 1917] },
+      identity: { tenant: 'acme', user: { role: 'analyst', department: 'rnd' } },
+    });
+    const body = (await response.json()) as { decided_by: string; targets: string[] };
+    expect(body).toMatchObject({ decided_by: 'enforced_rule', targets: ['onprem/llama3.1:8b'] });
   });
 
   it('explains a rejection instead of failing', async () => {
