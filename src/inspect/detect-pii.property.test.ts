@@ -84,8 +84,7 @@ describe('detectPii properties', () => {
     );
   });
 
-  it('finds nothing in a plain word, which the sensitivity check therefore skips', () => {
-    // highestRankAbove returns at once for a plain word; detectPii runs every detector regardless.
+  it('finds nothing in a plain word, which the body scan therefore leaves out', () => {
     const plainWord = fc.string({ unit: fc.constantFrom(...'abcdefghijklmnopqrstuvwxyz_'), maxLength: 19 });
     fc.assert(
       fc.property(plainWord, (text) => {
