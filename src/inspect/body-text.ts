@@ -31,24 +31,12 @@ function isObject(value: unknown): value is JsonObject {
 type PayloadSlots = Map<JsonObject, string>;
 
 /**
- * Content-part types that carry media, in the OpenAI chat and Responses APIs and Anthropic's. An
- * Anthropic `document` whose source is `text` or `content` carries text, read like any other.
+ * What a content part carries when it is a media part of the OpenAI chat or Responses API or of
+ * Anthropic's: the slot of an inline base64 payload, or `reference` when its content is elsewhere
+ * (a URL, an uploaded file's id). Undefined for any other part, and for an Anthropic `document`
+ * whose source is `text` or `content`: that is text, read like any other.
  */
-const MEDIA_PART_TYPES: ReadonlySet<unknown> = new Set([
-  'image_url',
-  'input_image',
-  'input_audio',
-  'file',
-  'input_file',
-  'image',
-  'document',
-]);
-
-/**
- * What a media part carries: the slot of an inline base64 payload, or `reference` when its content
- * is elsewhere (a URL, an uploaded file's id), or `text` for a document that holds text.
- */
-function mediaPayload(part: JsonObject): readonly [JsonObject, string] | 'reference' | 'text' {
+function mediaPayload(part: JsonObject): readonly [JsonObject, string] | 'reference' | undefined {
   const { type } = part;
   if (type === 'image_url') {
     if (isObject(part.image_url)) return [part.image_url, 'url'];
@@ -59,11 +47,13 @@ function mediaPayload(part: JsonObject): readonly [JsonObject, string] | 'refere
   if (type === 'file')
     return isObject(part.file) && 'file_data' in part.file ? [part.file, 'file_data'] : 'reference';
   if (type === 'input_file') return typeof part.file_data === 'string' ? [part, 'file_data'] : 'reference';
-  // Anthropic `image` and `document`.
+  if (type !== 'image' && type !== 'document') return undefined;
   const source = part.source;
   if (!isObject(source)) return 'reference';
   if (source.type === 'base64') return [source, 'data'];
-  return type === 'document' && (source.type === 'text' || source.type === 'content') ? 'text' : 'reference';
+  return type === 'document' && (source.type === 'text' || source.type === 'content')
+    ? undefined
+    : 'reference';
 }
 
 interface MediaParts {
@@ -81,10 +71,9 @@ function mediaParts(body: unknown): MediaParts {
   const found: MediaParts = { slots: undefined, referenced: false };
   if (!isObject(body) || !Array.isArray(body.messages)) return found;
   const add = (part: unknown) => {
-    if (!isObject(part) || !MEDIA_PART_TYPES.has(part.type)) return;
-    const payload = mediaPayload(part);
+    const payload = isObject(part) ? mediaPayload(part) : undefined;
     if (payload === 'reference') found.referenced = true;
-    else if (payload !== 'text') found.slots = (found.slots ?? new Map()).set(payload[0], payload[1]);
+    else if (payload !== undefined) found.slots = (found.slots ?? new Map()).set(payload[0], payload[1]);
   };
   for (const message of body.messages) {
     if (!isObject(message) || !Array.isArray(message.content)) continue;
@@ -106,7 +95,8 @@ const MAX_DATA_URL_HEADER = 512;
 const BASE64_PARAMETER = /;\s*base64\s*(?:;|$)/i;
 /** The base64 and base64url alphabets, padding and line breaks: what lenient decoders accept. */
 const BASE64_TEXT = /^[A-Za-z0-9+/_=\s-]*$/;
-const UTF16LE_BOM = 0xfeff;
+/** U+FEFF, read as a 16-bit number in either byte order, marks UTF-16 text and its order. */
+const BYTE_ORDER_MARK = 0xfeff;
 
 /** What follows the header of a base64 `data:` URL; undefined when `value` is not one. */
 function base64DataUrlPayload(value: string): string | undefined {
@@ -125,8 +115,8 @@ function decodedPayloadText(value: string): string | undefined {
   const payload = base64DataUrlPayload(value) ?? value;
   if (!BASE64_TEXT.test(payload)) return undefined;
   const bytes = Buffer.from(payload, 'base64');
-  if (bytes.length >= 2 && bytes.readUInt16LE(0) === UTF16LE_BOM) return bytes.toString('utf16le', 2);
-  if (bytes.length >= 2 && bytes.readUInt16BE(0) === UTF16LE_BOM) {
+  if (bytes.length >= 2 && bytes.readUInt16LE(0) === BYTE_ORDER_MARK) return bytes.toString('utf16le', 2);
+  if (bytes.length >= 2 && bytes.readUInt16BE(0) === BYTE_ORDER_MARK) {
     return bytes
       .subarray(0, bytes.length - (bytes.length % 2))
       .swap16()
