@@ -39,7 +39,7 @@ export function createLogger(
 export const FILE_FLUSH_INTERVAL_MS = 1000;
 
 /** The file destination: what pino and the request line write to, and what closes it. */
-export interface FileDestination extends pino.DestinationStream {
+interface FileDestination extends pino.DestinationStream {
   write(line: string): boolean;
   flush(callback?: (error?: Error) => unknown): void;
   flushSync(): void;

@@ -67,15 +67,16 @@ export async function explainRequest(
     : await snapshot.authenticator.authenticate(headers);
   authorizeTenant(identity.tenant);
   try {
+    const body = asObject(request);
     const decision = await routeRequest({
       gateway,
       snapshot,
       identity,
-      body: asObject(request),
+      body,
       headers,
       traceDetail: 'rules',
       // As the embeddings route rates it: token ids are text the scan cannot read.
-      unreadableContent: () => holdsTokenIds(asObject(request).input),
+      unreadableContent: () => holdsTokenIds(body.input),
     });
     return { ...describeDecision(decision), error: null };
   } catch (error) {
