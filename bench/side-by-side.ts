@@ -155,11 +155,12 @@ async function main(options: Options): Promise<void> {
       );
     }
     const warmUp = pass === 0;
+    const passMean = geometricMean(passRatios);
     process.stdout.write(
-      `  pass mean B/A ${geometricMean(passRatios).toFixed(3)}${warmUp ? ' (warm-up, not counted)' : ''}\n`,
+      `  pass mean B/A ${passMean.toFixed(3)}${warmUp ? ' (warm-up, not counted)' : ''}\n`,
     );
     if (!warmUp) {
-      passMeans.push(geometricMean(passRatios));
+      passMeans.push(passMean);
       ratios.push(...passRatios);
     }
     await Promise.all([stopChild(targets.a.process), stopChild(targets.b.process)]);

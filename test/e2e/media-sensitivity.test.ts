@@ -81,38 +81,26 @@ describe('routing.media_sensitivity', () => {
 
   it('applies to the Anthropic API as well', async () => {
     const anthropic = new Anthropic({ baseURL: gw.url, apiKey: 'client-key', maxRetries: 0 });
-    const { response } = await anthropic.messages
-      .create({
-        model: 'gpt-4o',
-        max_tokens: 16,
-        messages: [
-          {
-            role: 'user',
-            content: [
-              { type: 'image', source: { type: 'base64', media_type: 'image/png', data: PNG } },
-              { type: 'text', text: 'what is this?' },
-            ],
-          },
-        ],
-      })
-      .withResponse();
-    expect(response.headers.get('x-switchyard-provider')).toBe('onprem');
-    const byUrl = await anthropic.messages
-      .create({
-        model: 'gpt-4o',
-        max_tokens: 16,
-        messages: [
-          {
-            role: 'user',
-            content: [
-              { type: 'image', source: { type: 'url', url: 'https://images.example/cat.png' } },
-              { type: 'text', text: 'and this?' },
-            ],
-          },
-        ],
-      })
-      .withResponse();
-    expect(byUrl.response.headers.get('x-switchyard-provider')).toBe('onprem');
+    const providerOf = async (source: Anthropic.ImageBlockParam['source']) => {
+      const { response } = await anthropic.messages
+        .create({
+          model: 'gpt-4o',
+          max_tokens: 16,
+          messages: [
+            {
+              role: 'user',
+              content: [
+                { type: 'image', source },
+                { type: 'text', text: 'what is this?' },
+              ],
+            },
+          ],
+        })
+        .withResponse();
+      return response.headers.get('x-switchyard-provider');
+    };
+    expect(await providerOf({ type: 'base64', media_type: 'image/png', data: PNG })).toBe('onprem');
+    expect(await providerOf({ type: 'url', url: 'https://images.example/cat.png' })).toBe('onprem');
     expect(cloud.requests).toHaveLength(0);
   });
 });
