@@ -2,7 +2,7 @@
  * Two builds of Switchyard measured at the same time, for A/B comparisons on a noisy machine.
  *
  *   npm run bench:ab -- [--a CHECKOUT] [--b CHECKOUT] [--scenario NAME] [--scenario-b NAME]
- *                       [--rounds N] [--seconds S] [--passes N] [--rate R]
+ *                       [--rounds N] [--seconds S] [--passes N] [--rate R] [--stream]
  *
  * Each checkout is a directory holding a build (`npm run build` there first: `dist/src/cli.js`);
  * both default to this one. The two sides may also run different scenarios of the same build:
@@ -14,6 +14,9 @@
  * ratio of their CPU per request. The process started second was measured to pay a few percent
  * more, so the whole measurement runs twice, starting A first and then B first, and the summary is
  * the geometric mean over both passes (each pass's mean shows how large that bias was).
+ * A side may also be the floor proxy (`--scenario-b floor`): Switchyard against the floor under the
+ * same arrivals at the same moment, the ratio the issue's targets are stated in. `--stream` sends
+ * streaming requests instead of JSON ones.
  *
  * A pass starts fresh processes, and a process keeps much of its speed for its whole life: the same
  * build measured 180 µs per request in one process and 360 in the next, so passes differ far more
@@ -36,7 +39,7 @@ import { saturate } from './saturation.ts';
 import { ABLATIONS, ALL_SCENARIOS, type Scenario, type ScenarioEnv, type Target } from './scenarios.ts';
 
 const USAGE =
-  'Usage: npm run bench:ab -- [--a CHECKOUT] [--b CHECKOUT] [--scenario NAME] [--scenario-b NAME] [--rounds N] [--seconds S] [--passes N] [--rate R]';
+  'Usage: npm run bench:ab -- [--a CHECKOUT] [--b CHECKOUT] [--scenario NAME] [--scenario-b NAME] [--rounds N] [--seconds S] [--passes N] [--rate R] [--stream]';
 const CONNECTIONS_EACH = 25;
 const WARMUP_S = 2;
 
@@ -50,6 +53,7 @@ interface Options {
   passes: number;
   /** Requests per second to each side; undefined for closed-loop saturation. */
   rate: number | undefined;
+  stream: boolean;
 }
 
 function parseOptions(argv: string[]): Options {
@@ -64,6 +68,7 @@ function parseOptions(argv: string[]): Options {
       seconds: { type: 'string', default: '6' },
       passes: { type: 'string', default: '2' },
       rate: { type: 'string' },
+      stream: { type: 'boolean', default: false },
     },
   });
   const rounds = Number(values.rounds);
@@ -75,20 +80,23 @@ function parseOptions(argv: string[]): Options {
   return {
     checkouts: { a: resolve(values.a ?? REPO_ROOT), b: resolve(values.b ?? REPO_ROOT) },
     scenarios: {
-      a: switchyardScenario(values.scenario),
-      b: switchyardScenario(values['scenario-b'] ?? values.scenario),
+      a: sideScenario(values.scenario),
+      b: sideScenario(values['scenario-b'] ?? values.scenario),
     },
     rounds,
     seconds,
     passes,
     rate,
+    stream: values.stream,
   };
 }
 
-function switchyardScenario(name: string): Scenario {
-  const scenario = [...ALL_SCENARIOS, ...ABLATIONS].find((s) => s.name === name && !s.baseline);
+/** Any target with a process of its own: every scenario but `direct`, whose process is the upstream. */
+function sideScenario(name: string): Scenario {
+  const measurable = [...ALL_SCENARIOS, ...ABLATIONS].filter((s) => s.name !== 'direct');
+  const scenario = measurable.find((s) => s.name === name);
   if (scenario) return scenario;
-  const known = [...ALL_SCENARIOS, ...ABLATIONS].filter((s) => !s.baseline).map((s) => s.name);
+  const known = measurable.map((s) => s.name);
   throw new Error(`unknown Switchyard scenario ${name}; known: ${known.join(', ')}\n${USAGE}`);
 }
 
@@ -99,13 +107,13 @@ async function cpuPerRequest(target: Target, load: Promise<{ ok: number }>): Pro
   return ok > 0 ? (cpuMicros(target.process.pid) - before) / ok : Number.NaN;
 }
 
-function loadOn(target: Target, durationS: number, rate: number | undefined) {
+function loadOn(target: Target, durationS: number, rate: number | undefined, stream: boolean) {
   const shape = {
     origin: target.origin,
     headers: target.headers,
     bodyFields: target.bodyFields,
     sessionHeader: target.sessionHeader,
-    stream: false,
+    stream,
     connections: CONNECTIONS_EACH,
     durationS,
   };
@@ -142,12 +150,15 @@ async function main(options: Options): Promise<void> {
       mkdirSync(sideEnv.tmpDir, { recursive: true });
       targets[side] = await options.scenarios[side].start(sideEnv);
     }
-    await Promise.all([loadOn(targets.a, WARMUP_S, options.rate), loadOn(targets.b, WARMUP_S, options.rate)]);
+    await Promise.all([
+      loadOn(targets.a, WARMUP_S, options.rate, options.stream),
+      loadOn(targets.b, WARMUP_S, options.rate, options.stream),
+    ]);
     const passRatios: number[] = [];
     for (let round = 1; round <= options.rounds; round++) {
       const [a, b] = await Promise.all([
-        cpuPerRequest(targets.a, loadOn(targets.a, options.seconds, options.rate)),
-        cpuPerRequest(targets.b, loadOn(targets.b, options.seconds, options.rate)),
+        cpuPerRequest(targets.a, loadOn(targets.a, options.seconds, options.rate, options.stream)),
+        cpuPerRequest(targets.b, loadOn(targets.b, options.seconds, options.rate, options.stream)),
       ]);
       passRatios.push(b / a);
       process.stdout.write(
@@ -166,7 +177,7 @@ async function main(options: Options): Promise<void> {
     await Promise.all([stopChild(targets.a.process), stopChild(targets.b.process)]);
   }
   process.stdout.write(
-    `A ${options.scenarios.a.name}, B ${options.scenarios.b.name}: CPU per request B/A ${geometricMean(ratios).toFixed(3)} (geometric mean of ${ratios.length} rounds in ${options.passes} passes, both start orders; pass means ${Math.min(...passMeans).toFixed(3)}–${Math.max(...passMeans).toFixed(3)}, median ${median(passMeans).toFixed(3)}; ${options.rate === undefined ? 'closed loop' : `${options.rate} req/s each`})\n`,
+    `A ${options.scenarios.a.name}, B ${options.scenarios.b.name}: CPU per request B/A ${geometricMean(ratios).toFixed(3)} (geometric mean of ${ratios.length} rounds in ${options.passes} passes, both start orders; pass means ${Math.min(...passMeans).toFixed(3)}–${Math.max(...passMeans).toFixed(3)}, median ${median(passMeans).toFixed(3)}; ${options.rate === undefined ? 'closed loop' : `${options.rate} req/s each`}${options.stream ? ', streaming' : ''})\n`,
   );
 }
 

@@ -1,5 +1,6 @@
 import { visitBodyText } from './body-text.ts';
 import { highestRankAbove, isPlainWord } from './detect-pii.ts';
+import { hasDigit } from './detectors.ts';
 import { SENSITIVITY_LEVELS, type SensitivityLevel, sensitivityRank } from './sensitivity.ts';
 
 /**
@@ -15,17 +16,23 @@ export const PIECE_SEPARATOR = '\u0000';
  * depth (see `body-text.ts` for what is read and what is skipped). The pieces are scanned as one
  * text, each detector once: a body of many short strings (a dozen keys and enum values in a
  * chat request, a million in a hostile one) would otherwise pay every detector's set-up per string.
- * Plain words (`role`, `content`) can match nothing and are left out. Any value is accepted; one
- * with no text is `none`.
+ * Plain words (`role`, `content`) can match nothing and are left out. The detectors that need a
+ * digit read only the pieces that have one: a chat body's numbers (`"temperature": 0.2`) would
+ * otherwise send every digit pattern over the whole prompt. Any value is accepted; one with no
+ * text is `none`.
  *
  * `mediaLevel` is the least level of a body holding media whose content the scan could not read
  * (an image, audio, a PDF): the operator's choice, as the scan cannot tell.
  */
 export function sensitivityOfBody(body: unknown, mediaLevel: SensitivityLevel = 'none'): SensitivityLevel {
   const pieces: string[] = [];
+  const withDigits: string[] = [];
   const unreadMedia = visitBodyText(body, (text) => {
-    if (!isPlainWord(text)) pieces.push(text);
+    if (isPlainWord(text)) return;
+    pieces.push(text);
+    if (hasDigit(text)) withDigits.push(text);
   });
   const floor = unreadMedia ? sensitivityRank(mediaLevel) : 0;
-  return SENSITIVITY_LEVELS[highestRankAbove(pieces.join(PIECE_SEPARATOR), floor)] ?? 'none';
+  const rank = highestRankAbove(pieces.join(PIECE_SEPARATOR), floor, withDigits.join(PIECE_SEPARATOR));
+  return SENSITIVITY_LEVELS[rank] ?? 'none';
 }

@@ -142,4 +142,31 @@ describe('detectPii properties', () => {
       { numRuns: 300 },
     );
   });
+
+  it('finds every IPv6 address, full or compressed, in prose that uses colons of its own', () => {
+    // The IPv6 pattern only runs on text with two colons at most four characters apart.
+    const group = fc.stringMatching(/^[0-9a-f]{1,4}$/);
+    // Groups of four alone put the colons as far apart as they can be.
+    const groups = fc.oneof(
+      fc.array(fc.stringMatching(/^[0-9a-f]{4}$/), { minLength: 8, maxLength: 8 }),
+      fc.array(group, { minLength: 8, maxLength: 8 }),
+    );
+    const address = fc
+      .tuple(groups, fc.integer({ min: -1, max: 6 }), fc.integer({ min: 2, max: 6 }))
+      .map(([groups, gapAt, kept]) => {
+        // gapAt -1: all eight groups; otherwise `kept` groups around a "::" after the first gapAt.
+        if (gapAt === -1) return groups.join(':');
+        const left = groups.slice(0, Math.min(gapAt, kept));
+        const right = groups.slice(0, kept - left.length);
+        return `${left.join(':')}::${right.join(':')}`;
+      });
+    fc.assert(
+      fc.property(address, fc.constantFrom('Note: host ', 'Question: is ', 'a: b: '), (ip, prose) => {
+        const text = `${prose}${ip} up?`;
+        const found = detectPii(text).map((finding) => text.slice(finding.start, finding.end));
+        expect(found).toContain(ip);
+      }),
+      { numRuns: 500 },
+    );
+  });
 });

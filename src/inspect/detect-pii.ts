@@ -94,15 +94,19 @@ export function detectPii(text: string): PiiFinding[] {
 
 /**
  * The highest level found in `text` above `floor` (a rank), or `floor` itself. Detectors run
- * most severe first and stop at the first hit: nothing later can outrank it.
+ * most severe first and stop at the first hit: nothing later can outrank it. The detectors that
+ * need a digit read `digitText` instead: the part of `text` that has digits, when the caller
+ * knows it (every piece of it must have one), or else all of `text` when it has a digit.
  */
-export function highestRankAbove(text: string, floor: number): number {
-  let digits: boolean | undefined;
+export function highestRankAbove(text: string, floor: number, digitText?: string): number {
+  let digits: string | undefined = digitText;
   for (const detector of DETECTORS) {
     const rank = sensitivityRank(detector.level);
     if (rank <= floor) break;
-    if (detector.digits) digits ??= hasDigit(text);
-    if (matchesAnywhere(detector, text, digits ?? false)) return rank;
+    if (detector.digits) {
+      digits ??= hasDigit(text) ? text : '';
+      if (matchesAnywhere(detector, digits, digits.length > 0)) return rank;
+    } else if (matchesAnywhere(detector, text, false)) return rank;
   }
   return floor;
 }

@@ -163,6 +163,20 @@ const IPV6 = /(?<![\w:.])[0-9A-Fa-f]{0,4}:[0-9A-Fa-f:.]{2,42}(?![\w:.])/g;
  */
 const API_KEY_PREFIXES = ['sk-', 'AKIA', 'gh', 'xox', 'AIza'];
 
+/**
+ * Whether `text` has two colons at most four characters apart, as every IPv6 address the detector
+ * accepts has (its groups are 0-4 hex digits): prose uses single colons ("Note: …"), and the
+ * pattern would otherwise run over every prompt that has one.
+ */
+function hasColonPair(text: string): boolean {
+  for (let at = text.indexOf(':'); at !== -1; ) {
+    const next = text.indexOf(':', at + 1);
+    if (next !== -1 && next - at <= 5) return true;
+    at = next;
+  }
+  return false;
+}
+
 /** Every key shape above starts with one of these literals (`gh` covers ghp_…, github_pat_…). */
 function hasApiKeyPrefix(text: string): boolean {
   return API_KEY_PREFIXES.some((prefix) => text.includes(prefix));
@@ -204,5 +218,5 @@ export const DETECTORS: readonly Detector[] = [
   detector('phone', PHONE_NANP, { digits: true }),
   detector('phone', PHONE_TRUNK, { digits: true }),
   detector('ip_address', IPV4, { requires: '.', digits: true }),
-  detector('ip_address', IPV6, { requires: ':', confirm: confirmIpv6 }),
+  detector('ip_address', IPV6, { precheck: hasColonPair, confirm: confirmIpv6 }),
 ];
