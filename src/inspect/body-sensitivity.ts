@@ -1,6 +1,6 @@
 import { visitBodyText } from './body-text.ts';
 import { highestRankAbove, isPlainWord } from './detect-pii.ts';
-import { hasDigit } from './detectors.ts';
+import { hasDigit, SHORTEST_DIGIT_MATCH } from './detectors.ts';
 import { SENSITIVITY_LEVELS, type SensitivityLevel, sensitivityRank } from './sensitivity.ts';
 
 /**
@@ -17,8 +17,8 @@ export const PIECE_SEPARATOR = '\u0000';
  * text, each detector once: a body of many short strings (a dozen keys and enum values in a
  * chat request, a million in a hostile one) would otherwise pay every detector's set-up per string.
  * Plain words (`role`, `content`) can match nothing and are left out. The detectors that need a
- * digit read only the pieces that have one: a chat body's numbers (`"temperature": 0.2`) would
- * otherwise send every digit pattern over the whole prompt. Any value is accepted; one with no
+ * digit read only the pieces that have one and are long enough to hold a match: a chat body's
+ * numbers (`"temperature": 0.2`) would otherwise send every digit pattern over the whole prompt. Any value is accepted; one with no
  * text is `none`.
  *
  * `mediaLevel` is the least level of a body holding media whose content the scan could not read
@@ -30,7 +30,7 @@ export function sensitivityOfBody(body: unknown, mediaLevel: SensitivityLevel = 
   const unreadMedia = visitBodyText(body, (text) => {
     if (isPlainWord(text)) return;
     pieces.push(text);
-    if (hasDigit(text)) withDigits.push(text);
+    if (text.length >= SHORTEST_DIGIT_MATCH && hasDigit(text)) withDigits.push(text);
   });
   const floor = unreadMedia ? sensitivityRank(mediaLevel) : 0;
   const rank = highestRankAbove(pieces.join(PIECE_SEPARATOR), floor, withDigits.join(PIECE_SEPARATOR));

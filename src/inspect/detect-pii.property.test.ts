@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { detectPii, isPlainWord, sensitivityOfText } from './detect-pii.ts';
+import { DETECTORS, SHORTEST_DIGIT_MATCH } from './detectors.ts';
 import { PII_LEVELS } from './pii-levels.ts';
 import { SENSITIVITY_LEVELS, sensitivityRank } from './sensitivity.ts';
 
@@ -168,5 +169,26 @@ describe('detectPii properties', () => {
       }),
       { numRuns: 500 },
     );
+  });
+
+  it('matches no digit pattern in a text shorter than SHORTEST_DIGIT_MATCH', () => {
+    // The body scan leaves shorter pieces out of what the digit detectors read.
+    const digitDetectors = DETECTORS.filter((detector) => detector.digits);
+    const short = fc.string({
+      unit: fc.constantFrom(...'0123456789 -.+()/:ABZ'),
+      maxLength: SHORTEST_DIGIT_MATCH - 1,
+    });
+    fc.assert(
+      fc.property(short, (text) => {
+        for (const detector of digitDetectors) {
+          detector.pattern.lastIndex = 0;
+          expect(detector.pattern.exec(text)).toBeNull();
+        }
+      }),
+      { numRuns: 5000 },
+    );
+    // The shortest match there is, found at exactly that length.
+    expect(detectPii('1.2.3.4').map((finding) => finding.kind)).toEqual(['ip_address']);
+    expect('1.2.3.4').toHaveLength(SHORTEST_DIGIT_MATCH);
   });
 });

@@ -182,6 +182,14 @@ function hasApiKeyPrefix(text: string): boolean {
   return API_KEY_PREFIXES.some((prefix) => text.includes(prefix));
 }
 
+/**
+ * The fewest characters any detector that needs a digit can match: an IPv4 address ("1.2.3.4").
+ * The others need more: an international phone number 9, a national one 10, an SSN 11, a North
+ * American number or an IBAN 12, a card 13. A shorter text with a digit (`0.2`, `1024`) holds no
+ * such match, and a test holds every digit pattern to this.
+ */
+export const SHORTEST_DIGIT_MATCH = 7;
+
 const DIGITS = ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'];
 /** Below this length one pass over the characters beats ten `indexOf` scans; above it, the reverse. */
 const SHORT_TEXT = 64;
