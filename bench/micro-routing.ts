@@ -43,10 +43,7 @@ function measure(fn: () => unknown, iterations: number): { p50: number; p99: num
   };
 }
 
-async function measureAsync(
-  fn: () => Promise<unknown>,
-  iterations: number,
-): Promise<{ p50: number; p99: number }> {
+async function measureAsync(fn: () => unknown, iterations: number): Promise<{ p50: number; p99: number }> {
   for (let i = 0; i < Math.min(iterations, 2000); i++) await fn();
   const samples = new Float64Array(iterations);
   for (let i = 0; i < iterations; i++) {
@@ -195,7 +192,7 @@ export async function runRoutingMicro(quick = false): Promise<MicroResult[]> {
   });
   await cache.get('acme', 'p', 1);
   const map = new Map([[JSON.stringify(['acme', 'p']), 1]]);
-  const hit = await measureAsync(() => cache.get('acme', 'p', 1), n);
+  const hit = await measureAsync(async () => cache.get('acme', 'p', 1), n);
   const mapGet = await measureAsync(async () => map.get(JSON.stringify(['acme', 'p'])), n);
   push('policy cache hit', 'Map lookup of the same key (async)', hit, mapGet);
   server.close();

@@ -153,6 +153,15 @@ describe('createAuthenticator with JWT and API keys', () => {
     expect((await auth.authenticate({ 'x-api-key': ACME_KEY })).via).toBe('api_key');
   });
 
+  it('answers an API key or an anonymous caller at once, and waits only to verify a JWT', async () => {
+    expect(auth.authenticate({ 'x-api-key': ACME_KEY })).not.toBeInstanceOf(Promise);
+    expect(authenticator({ api_keys: API_KEYS }).authenticate({})).not.toBeInstanceOf(Promise);
+    expect(() => auth.authenticate({ 'x-api-key': 'sk-not-a-key-of-ours-0000' })).toThrow(GatewayError);
+    const verified = auth.authenticate({ authorization: `Bearer ${await hmacToken()}` });
+    expect(verified).toBeInstanceOf(Promise);
+    expect((await verified).via).toBe('jwt');
+  });
+
   it('grants admin from the mapped claim', async () => {
     const token = await hmacToken({ adm: true });
     expect((await auth.authenticate({ authorization: `Bearer ${token}` })).admin).toBe(true);

@@ -1,4 +1,5 @@
 import { errors } from '../errors.ts';
+import type { Eventually } from '../eventually.ts';
 import { compileApiKeys } from './api-keys.ts';
 import { looksLikeJwt, type RequestHeaders, readCredential } from './credentials.ts';
 import { anonymousIdentity, type Identity, isTenantId, TENANT_ID_RULE } from './identity.ts';
@@ -6,8 +7,11 @@ import { createJwtVerifier } from './jwt.ts';
 import type { IdentityConfig } from './schema.ts';
 
 export interface Authenticator {
-  /** Who is calling; rejects with a GatewayError (401, or 400 for a bad tenant header). */
-  authenticate(headers: RequestHeaders): Promise<Identity>;
+  /**
+   * Who is calling; throws or rejects with a GatewayError (401, or 400 for a bad tenant header).
+   * Only a JWT is verified asynchronously: API keys and anonymous callers are answered at once.
+   */
+  authenticate(headers: RequestHeaders): Eventually<Identity>;
 }
 
 /**
@@ -26,7 +30,7 @@ export function createAuthenticator(config: IdentityConfig): Authenticator {
   const anonymous = anonymousIdentity(config.anonymous_tenant);
   const tenantHeader = config.tenant_header.trust ? config.tenant_header.name : null;
 
-  async function authenticate(headers: RequestHeaders): Promise<Identity> {
+  function authenticate(headers: RequestHeaders): Eventually<Identity> {
     if (!checksCredentials) return anonymousFor(headers);
     const credential = readCredential(headers);
     if (credential.kind === 'malformed') throw errors.unauthorized(credential.reason);
@@ -35,7 +39,7 @@ export function createAuthenticator(config: IdentityConfig): Authenticator {
     return anonymousFor(headers);
   }
 
-  async function verify(value: string): Promise<Identity> {
+  function verify(value: string): Eventually<Identity> {
     if (jwt !== null && looksLikeJwt(value)) return jwt.verify(value);
     const identity = apiKeys.lookup(value);
     if (identity === undefined) throw errors.unauthorized('The API key is not valid');

@@ -1,5 +1,6 @@
 import type { Snapshot } from '../config/snapshot.ts';
 import { errors, GatewayError } from '../errors.ts';
+import { andThen, type Eventually } from '../eventually.ts';
 import type { SessionCache } from '../stores/session-cache.ts';
 import { type DecidedBy, type Decision, decision, type Trace, type TraceDetail } from './decision.ts';
 import type { RequestFacts } from './facts.ts';
@@ -40,9 +41,9 @@ export interface DecideInput {
 }
 
 export interface RoutingServices {
-  tenantRules(snapshot: Snapshot, tenant: string): Promise<TenantRuleSet>;
+  tenantRules(snapshot: Snapshot, tenant: string): Eventually<TenantRuleSet>;
   /** Resolves step 4's policy from its sources; null when none beyond stored + static rules. */
-  resolvePolicy(input: DecideInput, trace: Trace): Promise<CompiledPolicy | null>;
+  resolvePolicy(input: DecideInput, trace: Trace): Eventually<CompiledPolicy | null>;
   /** Picks a preference route with the router model; null when none fits or no router is set. */
   choosePreference(
     input: DecideInput,
@@ -64,41 +65,65 @@ export interface RoutedDecision extends Decision {
   sessionKey: string | undefined;
 }
 
-export async function decide(input: DecideInput, services: RoutingServices): Promise<RoutedDecision> {
+/**
+ * Decides without waiting when every lookup answers at once (see `Eventually`): the tenant's
+ * rules, the session and the policy are read from memory on almost every request.
+ */
+export function decide(input: DecideInput, services: RoutingServices): Eventually<RoutedDecision> {
   const trace: Trace = input.traceDetail === 'none' ? null : [];
   try {
-    return await decideSteps(input, services, trace);
+    const decided = decideSteps(input, services, trace);
+    return decided instanceof Promise ? decided.catch((error: unknown) => withTrace(error, trace)) : decided;
   } catch (error) {
-    if (error instanceof GatewayError && trace) error.trace = trace;
-    throw error;
+    return withTrace(error, trace);
   }
 }
 
-async function decideSteps(
-  input: DecideInput,
-  services: RoutingServices,
-  trace: Trace,
-): Promise<RoutedDecision> {
-  const { snapshot, facts } = input;
-  const tenantRules = await services.tenantRules(snapshot, facts.tenantId);
-  const key = sessionKey(snapshot, input.headers, facts.tenantId, input.body);
-  // Field by field, not `{ ...d, sessionKey }`: extending a spread copy made a new hidden class on
-  // every request (seen with `--log-maps`).
-  const done = (d: Decision, remember: boolean): RoutedDecision => ({
+function withTrace(error: unknown, trace: Trace): never {
+  if (error instanceof GatewayError && trace) error.trace = trace;
+  throw error;
+}
+
+/**
+ * Field by field, not `{ ...d, sessionKey }`: extending a spread copy made a new hidden class on
+ * every request (seen with `--log-maps`).
+ */
+function routed(d: Decision, key: string | undefined): RoutedDecision {
+  return {
     decidedBy: d.decidedBy,
     targets: d.targets,
     rule: d.rule,
     route: d.route,
     policy: d.policy,
     trace: d.trace,
-    sessionKey: remember ? key : undefined,
-  });
+    sessionKey: key,
+  };
+}
+
+function decideSteps(
+  input: DecideInput,
+  services: RoutingServices,
+  trace: Trace,
+): Eventually<RoutedDecision> {
+  return andThen(services.tenantRules(input.snapshot, input.facts.tenantId), (tenantRules) =>
+    enforcedDirectSession(input, services, trace, tenantRules),
+  );
+}
+
+/** Steps 1-3; the policy's steps follow when none of them decides. */
+function enforcedDirectSession(
+  input: DecideInput,
+  services: RoutingServices,
+  trace: Trace,
+  tenantRules: TenantRuleSet,
+): Eventually<RoutedDecision> {
+  const { snapshot, facts } = input;
+  const key = sessionKey(snapshot, input.headers, facts.tenantId, input.body);
 
   // 1. Enforced rules: the platform's first, then the tenant's.
-  const enforced = tenantRules.enforced;
-  const enforcedMatch = evaluateRules(enforced, input, trace, 'enforced_rules');
+  const enforcedMatch = evaluateRules(tenantRules.enforced, input, trace, 'enforced_rules');
   if (enforcedMatch)
-    return done(ruleDecision(enforcedMatch, 'enforced_rule', input, trace, undefined), false);
+    return routed(ruleDecision(enforcedMatch, 'enforced_rule', input, trace, undefined), undefined);
 
   // 2. Direct-backend header.
   const direct = directBackendTarget(snapshot, input.headers, facts.model);
@@ -108,59 +133,82 @@ async function decideSteps(
       decided: true,
       reason: `header ${snapshot.routing.directBackend.header} names ${direct.key}`,
     });
-    return done(decision('direct_backend', [direct], trace), false);
+    return routed(decision('direct_backend', [direct], trace), undefined);
   }
   trace?.push({ step: 'direct_backend', decided: false, reason: 'header absent' });
 
   // 3. Session affinity.
   if (key && services.sessions) {
-    const pinned = await pinnedTargets(services.sessions, key, snapshot);
-    if (pinned.kind === 'unavailable') services.sessionStoreFailed('get', pinned.error);
-    if (pinned.kind === 'pinned') {
-      const which = isImplicitSessionKey(key) ? 'implicit session (hash of its opening)' : 'session';
-      trace?.push({ step: 'session', decided: true, reason: `${which} pinned to ${pinned.targets[0]?.key}` });
-      return done(decision('session', pinned.targets, trace), true);
-    }
-    trace?.push({ step: 'session', decided: false, reason: SESSION_MISS[pinned.kind] });
-  } else {
-    trace?.push({
-      step: 'session',
-      decided: false,
-      reason: snapshot.routing.affinity ? 'no session header' : 'affinity off',
+    return andThen(pinnedTargets(services.sessions, key, snapshot), (pinned) => {
+      if (pinned.kind === 'unavailable') services.sessionStoreFailed('get', pinned.error);
+      if (pinned.kind === 'pinned') {
+        const which = isImplicitSessionKey(key) ? 'implicit session (hash of its opening)' : 'session';
+        trace?.push({
+          step: 'session',
+          decided: true,
+          reason: `${which} pinned to ${pinned.targets[0]?.key}`,
+        });
+        return routed(decision('session', pinned.targets, trace), key);
+      }
+      trace?.push({ step: 'session', decided: false, reason: SESSION_MISS[pinned.kind] });
+      return policySteps(input, services, trace, tenantRules, key);
     });
   }
+  trace?.push({
+    step: 'session',
+    decided: false,
+    reason: snapshot.routing.affinity ? 'no session header' : 'affinity off',
+  });
+  return policySteps(input, services, trace, tenantRules, key);
+}
 
-  // 4. The policy.
-  const policy = await services.resolvePolicy(input, trace);
-  const rules = policy ? policy.rules : tenantRules.normal;
-  const ruleMatch = evaluateRules(rules, input, trace, policy ? `policy_rules (${policy.id})` : 'rules');
-  if (ruleMatch) return done(ruleDecision(ruleMatch, 'rule', input, trace, policy), true);
+/** Step 4 (the policy: its rules, preference routes, default) and step 5. */
+function policySteps(
+  input: DecideInput,
+  services: RoutingServices,
+  trace: Trace,
+  tenantRules: TenantRuleSet,
+  key: string | undefined,
+): Eventually<RoutedDecision> {
+  return andThen(services.resolvePolicy(input, trace), (policy) => {
+    const rules = policy ? policy.rules : tenantRules.normal;
+    const ruleMatch = evaluateRules(rules, input, trace, policy ? `policy_rules (${policy.id})` : 'rules');
+    if (ruleMatch) return routed(ruleDecision(ruleMatch, 'rule', input, trace, policy), key);
 
-  const routes = policy ? policy.preferences : snapshot.routing.preferences;
-  if (routes.length > 0) {
-    const choice = await services.choosePreference(input, routes, trace);
-    if (choice)
-      return done(
-        decision('preference', choice.targets, trace, {
-          route: choice.route.name,
-          policy: policyRef(policy),
-        }),
-        true,
-      );
-  } else {
-    trace?.push({ step: 'preferences', decided: false, reason: 'no preference routes' });
-  }
+    const routes = policy ? policy.preferences : input.snapshot.routing.preferences;
+    if (routes.length === 0) {
+      trace?.push({ step: 'preferences', decided: false, reason: 'no preference routes' });
+      return defaults(input, trace, policy, key);
+    }
+    return andThen(services.choosePreference(input, routes, trace), (choice) =>
+      choice
+        ? routed(
+            decision('preference', choice.targets, trace, {
+              route: choice.route.name,
+              policy: policyRef(policy),
+            }),
+            key,
+          )
+        : defaults(input, trace, policy, key),
+    );
+  });
+}
 
+/** The policy's default, else step 5: the requested model, else the configured default. */
+function defaults(
+  input: DecideInput,
+  trace: Trace,
+  policy: CompiledPolicy | null,
+  key: string | undefined,
+): RoutedDecision {
   if (policy?.defaultTargets) {
     trace?.push({ step: 'policy_default', decided: true, reason: `default of policy ${policy.id}` });
-    return done(
+    return routed(
       decision('policy_default', policy.defaultTargets, trace, { policy: policyRef(policy) }),
-      true,
+      key,
     );
   }
-
-  // 5. The requested model, else the configured default.
-  return done(decideByModel(snapshot, facts.model, trace), true);
+  return routed(decideByModel(input.snapshot, input.facts.model, trace), key);
 }
 
 const SESSION_MISS = {

@@ -1,5 +1,6 @@
 import type { Snapshot } from '../config/snapshot.ts';
 import { errors } from '../errors.ts';
+import { andThen, type Eventually } from '../eventually.ts';
 import type { Trace } from './decision.ts';
 import type { DecideInput } from './pipeline.ts';
 import { type CompiledPolicy, compilePolicyDocument, PolicyCompileError } from './policy/compile-policy.ts';
@@ -16,7 +17,7 @@ export type ProviderLookup =
   | { status: 'error'; reason: string };
 
 export interface PolicyFetcher {
-  get(tenant: string, policyId: string, revision: number | undefined): Promise<ProviderLookup>;
+  get(tenant: string, policyId: string, revision: number | undefined): Eventually<ProviderLookup>;
 }
 
 export class PolicySources {
@@ -24,7 +25,7 @@ export class PolicySources {
 
   constructor(private readonly fetcher: () => PolicyFetcher | null) {}
 
-  async resolve(input: DecideInput, trace: Trace): Promise<CompiledPolicy | null> {
+  resolve(input: DecideInput, trace: Trace): Eventually<CompiledPolicy | null> {
     const { fields } = input;
     if (fields.inlinePolicy !== undefined || fields.inlinePreferences !== undefined) {
       const policy = this.#inline(input);
@@ -84,7 +85,7 @@ export class PolicySources {
     }
   }
 
-  async #external(input: DecideInput, policyId: string, trace: Trace): Promise<CompiledPolicy | null> {
+  #external(input: DecideInput, policyId: string, trace: Trace): Eventually<CompiledPolicy | null> {
     const { snapshot, facts, fields } = input;
     const config = snapshot.routing.policyProvider;
     const fetcher = this.fetcher();
@@ -94,7 +95,20 @@ export class PolicySources {
         'policy_provider_not_configured',
       );
     }
-    const lookup = await fetcher.get(facts.tenantId, policyId, fields.revision);
+    const onError = config.on_error;
+    return andThen(fetcher.get(facts.tenantId, policyId, fields.revision), (lookup) =>
+      this.#fromLookup(input, policyId, lookup, onError, trace),
+    );
+  }
+
+  #fromLookup(
+    input: DecideInput,
+    policyId: string,
+    lookup: ProviderLookup,
+    onError: 'reject' | 'fallthrough',
+    trace: Trace,
+  ): CompiledPolicy | null {
+    const { snapshot } = input;
     if (lookup.status === 'hit' || lookup.status === 'fetched' || lookup.status === 'stale') {
       try {
         const policy = this.#compile(
@@ -119,7 +133,7 @@ export class PolicySources {
       }
     }
     if (lookup.status === 'not_found') {
-      if (config.on_error === 'reject') throw errors.policyNotFound(policyId);
+      if (onError === 'reject') throw errors.policyNotFound(policyId);
       trace?.push({
         step: 'policy',
         decided: false,

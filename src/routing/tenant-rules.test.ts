@@ -108,7 +108,9 @@ describe('TenantRules', () => {
     // A change heard just before the outage: the stale rules still serve better than none.
     store.emit('a');
     expect(await names(rules, 'a')).toEqual(['a1']);
-    const error = await rules.forTenant(snapshot, 'never-seen').catch((e: unknown) => e);
+    const error = await Promise.resolve()
+      .then(() => rules.forTenant(snapshot, 'never-seen'))
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(GatewayError);
     expect(error).toMatchObject({ status: 503, code: 'rule_store_unavailable' });
     store.down = false;

@@ -1,6 +1,7 @@
 import { LRUCache } from 'lru-cache';
 import type { Snapshot } from '../config/snapshot.ts';
 import { errors } from '../errors.ts';
+import type { Eventually } from '../eventually.ts';
 import type { Logger } from '../observability/logger.ts';
 import { type RuleStore, ruleSpecOf } from '../stores/rule-store.ts';
 import { type CompiledRule, compileRule } from './rules/compile.ts';
@@ -88,7 +89,8 @@ export class TenantRules {
     return this.#cache.size > 0;
   }
 
-  async forTenant(snapshot: Snapshot, tenant: string): Promise<TenantRuleSet> {
+  /** Answered at once from the cache; only a load from the store is waited for. */
+  forTenant(snapshot: Snapshot, tenant: string): Eventually<TenantRuleSet> {
     if (!this.store)
       return { enforced: snapshot.routing.enforcedRules, normal: snapshot.routing.staticRules };
     const cached = this.#cache.get(tenant);
@@ -98,6 +100,10 @@ export class TenantRules {
     // request waiting on a connect timeout; the store tells us (status, reset) when it is back.
     const status = this.store.status();
     if (cached && !status.ok && !status.feedOnly) return withPlatformRules(cached, snapshot);
+    return this.#reload(snapshot, tenant, cached);
+  }
+
+  async #reload(snapshot: Snapshot, tenant: string, cached: Entry | undefined): Promise<TenantRuleSet> {
     try {
       return await this.#load(snapshot, tenant);
     } catch (error) {

@@ -1,6 +1,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { FastifyInstance } from 'fastify';
 import type { Snapshot } from '../config/snapshot.ts';
+import { andThen, type Eventually } from '../eventually.ts';
 import type { Gateway } from '../gateway.ts';
 import type { CodecFor } from '../providers/codecs/select.ts';
 import type { Operation } from '../providers/profiles.ts';
@@ -46,34 +47,40 @@ export interface DecidedRequest<Body extends JsonObject> {
   decision: RoutedDecision;
 }
 
-/** Identity, body and decision: what every ingress does before choosing how to answer. */
-export async function decideRequest<Body extends JsonObject>(
+/**
+ * Identity, body and decision: what every ingress does before choosing how to answer. Returned at
+ * once when nothing on the way had to be waited for (see `Eventually`); it may throw.
+ */
+export function decideRequest<Body extends JsonObject>(
   gateway: Gateway,
   request: ModelIngress,
   route: Pick<ModelRoute<Body>, 'endpoint' | 'parse' | 'conversation' | 'unreadableContent'>,
   traceDetail?: TraceDetail,
-): Promise<DecidedRequest<Body>> {
+): Eventually<DecidedRequest<Body>> {
   const exchange = request.exchange;
   exchange.endpoint = route.endpoint;
   const snapshot = gateway.snapshot;
   exchange.snapshot = snapshot;
-  const identity = await snapshot.authenticator.authenticate(request.headers);
-  const body = route.parse(request.body);
-  const { conversation, unreadableContent } = route;
-  const decision = await routeRequest({
-    gateway,
-    snapshot,
-    identity,
-    body,
-    headers: request.headers,
-    // One shape for every request (no conditional spreads): each spread built a temporary object,
-    // and each combination of present keys a hidden class of its own.
-    conversation: conversation ? () => conversation(body) : undefined,
-    unreadableContent: unreadableContent ? () => unreadableContent(body) : undefined,
-    traceDetail,
+  return andThen(snapshot.authenticator.authenticate(request.headers), (identity) => {
+    const body = route.parse(request.body);
+    const { conversation, unreadableContent } = route;
+    const routing = routeRequest({
+      gateway,
+      snapshot,
+      identity,
+      body,
+      headers: request.headers,
+      // One shape for every request (no conditional spreads): each spread built a temporary object,
+      // and each combination of present keys a hidden class of its own.
+      conversation: conversation ? () => conversation(body) : undefined,
+      unreadableContent: unreadableContent ? () => unreadableContent(body) : undefined,
+      traceDetail,
+    });
+    return andThen(routing, (decision): DecidedRequest<Body> => {
+      exchange.decision = decision;
+      return { snapshot, exchange, body, decision };
+    });
   });
-  exchange.decision = decision;
-  return { snapshot, exchange, body, decision };
 }
 
 /** Decides, then proxies to the decision's targets and pins the session to the one that served. */
@@ -83,8 +90,9 @@ export async function handleModelRequest<Body extends JsonObject>(
   answer: AnswerTarget,
   route: ModelRoute<Body>,
 ): Promise<void> {
-  const { snapshot, exchange, body, decision } = await decideRequest(gateway, request, route);
-  await proxy({
+  const decided = decideRequest(gateway, request, route);
+  const { snapshot, exchange, body, decision } = decided instanceof Promise ? await decided : decided;
+  return proxy({
     gateway,
     snapshot,
     exchange,

@@ -1,4 +1,5 @@
 import type { Snapshot } from '../config/snapshot.ts';
+import type { Eventually } from '../eventually.ts';
 import type { Gateway } from '../gateway.ts';
 import type { Identity } from '../identity/identity.ts';
 import type { TraceDetail } from '../routing/decision.ts';
@@ -23,7 +24,7 @@ export interface RouteRequestInput {
   unreadableContent?: () => boolean;
 }
 
-export function routeRequest(input: RouteRequestInput): Promise<RoutedDecision> {
+export function routeRequest(input: RouteRequestInput): Eventually<RoutedDecision> {
   const { gateway, snapshot, body, headers } = input;
   const facts = new LazyRequestFacts({
     caller: input.identity,
@@ -60,7 +61,12 @@ export function rememberSession(gateway: Gateway, decision: RoutedDecision, serv
   if (!decision.sessionKey || !sessions || !affinity) return;
   const targets = [served.key];
   for (const target of decision.targets) if (target.key !== served.key) targets.push(target.key);
-  sessions.set(decision.sessionKey, targets, affinity.ttlSeconds).catch((error: unknown) => {
+  try {
+    const stored = sessions.set(decision.sessionKey, targets, affinity.ttlSeconds);
+    if (stored instanceof Promise) {
+      stored.catch((error: unknown) => gateway.routing.sessionStoreFailed('set', error));
+    }
+  } catch (error) {
     gateway.routing.sessionStoreFailed('set', error);
-  });
+  }
 }

@@ -64,3 +64,12 @@ describe.each(stores)('%s session cache', (_name, make) => {
     expect(await sessions.get('acme:long')).toEqual(['cloud/gpt-4o']);
   });
 });
+
+describe('memory session cache', () => {
+  it('answers at once: a pinned session is decided without waiting', async () => {
+    const sessions = new MemorySessionCache(10);
+    expect(sessions.set('acme:conv', ['cloud/gpt-4o'], 60)).toBeUndefined();
+    expect(sessions.get('acme:conv')).toEqual(['cloud/gpt-4o']);
+    await sessions.close();
+  });
+});

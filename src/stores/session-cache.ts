@@ -1,13 +1,16 @@
 import { LRUCache } from 'lru-cache';
+import type { Eventually } from '../eventually.ts';
 
 /**
  * Session affinity storage (DESIGN §5): which targets a conversation is pinned to. Keys arrive
  * already tenant-scoped (`{tenant}:{session}`); implementations add their own prefix if shared.
- * The value is the ordered target keys (`provider/model`), the served one first.
+ * The value is the ordered target keys (`provider/model`), the served one first. A store in this
+ * process answers at once; one across the network returns promises (see `Eventually`). Either may
+ * throw or reject when the store fails.
  */
 export interface SessionCache {
-  get(key: string): Promise<readonly string[] | undefined>;
-  set(key: string, targets: readonly string[], ttlSeconds: number): Promise<void>;
+  get(key: string): Eventually<readonly string[] | undefined>;
+  set(key: string, targets: readonly string[], ttlSeconds: number): Eventually<void>;
   close(): Promise<void>;
 }
 
@@ -19,11 +22,11 @@ export class MemorySessionCache implements SessionCache {
     this.#entries = new LRUCache({ max: maxEntries, ttlAutopurge: false });
   }
 
-  async get(key: string): Promise<readonly string[] | undefined> {
+  get(key: string): readonly string[] | undefined {
     return this.#entries.get(key);
   }
 
-  async set(key: string, targets: readonly string[], ttlSeconds: number): Promise<void> {
+  set(key: string, targets: readonly string[], ttlSeconds: number): void {
     this.#entries.set(key, targets, { ttl: ttlSeconds * 1000 });
   }
 

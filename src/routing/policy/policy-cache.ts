@@ -1,4 +1,5 @@
 import { LRUCache } from 'lru-cache';
+import type { Eventually } from '../../eventually.ts';
 import type { PolicyDocument } from './document.ts';
 import { type FetchOutcome, fetchPolicy } from './provider-client.ts';
 import type { PolicyProviderConfig, PolicyProviderOnError } from './provider-config.ts';
@@ -79,9 +80,9 @@ export class PolicyCache {
   /**
    * The policy `policyId` for `tenant`, at least at `revision` when the provider has it. Never
    * rejects. Callers' aborts are not taken: the fetch may be shared with other requests, and it is
-   * bounded by `timeout_ms` anyway.
+   * bounded by `timeout_ms` anyway. A fresh entry is answered at once; only a fetch is waited for.
    */
-  async get(tenant: string, policyId: string, revision: number | undefined): Promise<PolicyLookup> {
+  get(tenant: string, policyId: string, revision: number | undefined): Eventually<PolicyLookup> {
     const key = cacheKey(tenant, policyId);
     const entry = this.#freshEntry(key, revision);
     if (entry) {

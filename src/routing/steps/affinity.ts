@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Snapshot } from '../../config/snapshot.ts';
+import type { Eventually } from '../../eventually.ts';
 import type { SessionCache } from '../../stores/session-cache.ts';
 import type { HeaderBag } from '../request-facts.ts';
 import type { Target } from '../target.ts';
@@ -75,18 +76,26 @@ export type PinnedLookup =
   | { kind: 'none' | 'stale' }
   | { kind: 'unavailable'; error: unknown };
 
-export async function pinnedTargets(
+export function pinnedTargets(
   sessions: SessionCache,
   key: string,
   snapshot: Snapshot,
-): Promise<PinnedLookup> {
-  let stored: readonly string[] | undefined;
+): Eventually<PinnedLookup> {
+  let stored: Eventually<readonly string[] | undefined>;
   try {
-    stored = await sessions.get(key);
+    stored = sessions.get(key);
   } catch (error) {
     // Affinity degrades rather than failing the request (DESIGN §5).
     return { kind: 'unavailable', error };
   }
+  if (!(stored instanceof Promise)) return pinnedFrom(stored, snapshot);
+  return stored.then(
+    (value) => pinnedFrom(value, snapshot),
+    (error: unknown): PinnedLookup => ({ kind: 'unavailable', error }),
+  );
+}
+
+function pinnedFrom(stored: readonly string[] | undefined, snapshot: Snapshot): PinnedLookup {
   if (!stored) return { kind: 'none' };
   const targets = stored
     .map((ref) => resolveTargetRef(ref, snapshot.providers))
