@@ -4,7 +4,7 @@ import type { Operation } from '../providers/profiles.ts';
 import type { Target } from '../routing/target.ts';
 import { parseRetryAfter } from './target-health.ts';
 import type { UpstreamSignal } from './upstream-abort.ts';
-import { dispatchUpstream, type UpstreamHead } from './upstream-response.ts';
+import { dispatchUpstream, type UpstreamBody, type UpstreamHead } from './upstream-response.ts';
 
 /**
  * One request to one target. Decides only what happened; whether to fall back is the chain's call,
@@ -59,7 +59,8 @@ export interface StreamSuccess {
   status: number;
   contentType: string;
   first: Buffer;
-  rest: AsyncIterator<Buffer>;
+  /** The rest of the body: relayed chunk by chunk (`relayTo`), or cancelled. */
+  rest: Pick<UpstreamBody, 'relayTo' | 'resume' | 'cancel'>;
   /** Stops reading the upstream body and releases the connection. */
   cancel(): void;
 }

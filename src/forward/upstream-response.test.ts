@@ -100,3 +100,67 @@ describe('dispatchUpstream', () => {
     expect(await heads[0]?.body.collect(10)).toEqual({ bytes: Buffer.alloc(0), truncated: false });
   });
 });
+
+describe('relayTo', () => {
+  /** Relays a body into memory; `slow` makes the sink ask for a pause on every other chunk. */
+  function relay(head: Awaited<ReturnType<typeof get>>, slow: boolean) {
+    const chunks: string[] = [];
+    let pauses = 0;
+    const outcome = new Promise<string>((resolve) => {
+      head.body.relayTo({
+        chunk(chunk) {
+          chunks.push(chunk.toString());
+          if (!slow || chunks.length % 2 === 1) return true;
+          pauses += 1;
+          // A slow client: it drains a little later, and the upstream waits for it.
+          setTimeout(() => head.body.resume(), 2);
+          return false;
+        },
+        end: () => resolve('end'),
+        error: (error) => resolve(`error: ${error.message}`),
+      });
+    });
+    return { chunks, outcome, pauses: () => pauses };
+  }
+
+  it('hands over every chunk in order, those read before the relay began first, then the end', async () => {
+    const head = await get('/chunks?n=40&size=8192');
+    const first = await head.body.next();
+    const relayed = relay(head, false);
+    expect(await relayed.outcome).toBe('end');
+    const text = (first.value as Buffer).toString() + relayed.chunks.join('');
+    expect(text.length).toBe(40 * 8192);
+    expect(text.slice(-8192)).toBe(String.fromCharCode(97 + (39 % 26)).repeat(8192));
+  });
+
+  it('pauses the upstream for a sink that asks, and loses nothing when it resumes', async () => {
+    const head = await get('/chunks?n=40&size=8192');
+    const relayed = relay(head, true);
+    expect(await relayed.outcome).toBe('end');
+    expect(relayed.pauses()).toBeGreaterThan(0);
+    expect(relayed.chunks.join('').length).toBe(40 * 8192);
+  });
+
+  it('reports a failure part way, after the chunks that came before it', async () => {
+    const signal = new UpstreamAbort();
+    const head = await get('/chunks?n=1&size=10&hang', signal);
+    const relayed = relay(head, false);
+    await expect.poll(() => relayed.chunks.length).toBe(1);
+    signal.abort(new Error('deadline'));
+    expect(await relayed.outcome).toBe('error: deadline');
+    expect(relayed.chunks).toEqual(['a'.repeat(10)]);
+  });
+
+  it('delivers nothing more once cancelled, and releases the connection', async () => {
+    const head = await get('/chunks?n=1&size=10&hang');
+    const relayed = relay(head, false);
+    await expect.poll(() => relayed.chunks.length).toBe(1);
+    head.body.cancel();
+    const settled = await Promise.race([
+      relayed.outcome,
+      new Promise((r) => setTimeout(() => r('quiet'), 50)),
+    ]);
+    expect(settled).toBe('quiet');
+    expect((await (await get('/chunks?n=1&size=3')).body.collect(100)).bytes.toString()).toBe('aaa');
+  });
+});

@@ -7,8 +7,9 @@ import { onAbort, type UpstreamSignal } from './upstream-abort.ts';
  * the proxy put the Readable body (its nextTick/emit bookkeeping and consumer) at ~30 µs of CPU per
  * request, a sixth of a whole proxied request (bench/CHANGES.md).
  *
- * `dispatchUpstream` resolves with the head; the body is then either collected whole (`collect`)
- * or read chunk by chunk (`next`, an async iterator whose queue pauses the upstream when it grows).
+ * `dispatchUpstream` resolves with the head; the body is then either collected whole (`collect`),
+ * read chunk by chunk (`next`, an async iterator whose queue pauses the upstream when it grows), or
+ * relayed (`relayTo`: each chunk handed to a sink as it arrives, with no promise per chunk).
  */
 export type UpstreamHeaders = Record<string, string | string[] | undefined>;
 
@@ -18,12 +19,30 @@ export interface UpstreamHead {
   body: UpstreamBody;
 }
 
+/** Where a relayed body goes (see `UpstreamBody.relayTo`). */
+export interface BodySink {
+  /** One chunk of the body; false pauses the upstream until `resume()`. */
+  chunk(chunk: Buffer): boolean;
+  /** The body is complete. */
+  end(): void;
+  /** The body failed part way (connection lost, idle timeout). */
+  error(error: Error): void;
+}
+
 export interface UpstreamBody extends AsyncIterator<Buffer> {
   /**
    * The rest of the body, at most `limit` bytes: past that the connection is dropped and
    * `truncated` is set (the bytes kept are the first `limit`).
    */
   collect(limit: number): Promise<{ bytes: Buffer; truncated: boolean }>;
+  /**
+   * From now on, hands `sink` every chunk (those already queued first) as it arrives, then the end
+   * or the failure: exactly one of the two, unless cancelled first. A stream is hundreds of chunks,
+   * and reading it through `next()` cost a promise and a trip through the microtask queue for each.
+   */
+  relayTo(sink: BodySink): void;
+  /** Lets a sink that returned false have chunks again. */
+  resume(): void;
   /** Stops reading and releases the connection; nothing more is delivered. */
   cancel(): void;
 }
@@ -54,6 +73,9 @@ class UpstreamCall implements Dispatcher.DispatchHandler, UpstreamBody {
   #error: Error | undefined;
   /** Set once the caller cancelled or a collect finished early: later events are ignored. */
   #done = false;
+  /** The sink the body is relayed to, and whether it asked for a pause. */
+  #sink: BodySink | undefined;
+  #sinkPaused = false;
   /** A `next()` waiting for a chunk. */
   #waiter: { resolve(result: IteratorResult<Buffer>): void; reject(error: Error): void } | undefined;
   /** A `collect()` in progress. */
@@ -96,6 +118,13 @@ class UpstreamCall implements Dispatcher.DispatchHandler, UpstreamBody {
 
   onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
     if (this.#done) return;
+    if (this.#sink && !this.#sinkPaused && this.#chunks.length === 0) {
+      if (!this.#sink.chunk(chunk) && !this.#done) {
+        this.#sinkPaused = true;
+        controller.pause();
+      }
+      return;
+    }
     this.#chunks.push(chunk);
     this.#queuedBytes += chunk.length;
     const collector = this.#collector;
@@ -120,6 +149,10 @@ class UpstreamCall implements Dispatcher.DispatchHandler, UpstreamBody {
     this.#stopListening();
     if (this.#done) return;
     if (this.#collector) this.#finishCollect(false);
+    if (this.#sink) {
+      if (!this.#sinkPaused) this.#drainToSink();
+      return;
+    }
     const waiter = this.#waiter;
     if (waiter && this.#chunks.length === 0) {
       this.#waiter = undefined;
@@ -143,6 +176,10 @@ class UpstreamCall implements Dispatcher.DispatchHandler, UpstreamBody {
       this.#collector = undefined;
       this.#done = true;
       collector.reject(error);
+    }
+    if (this.#sink) {
+      if (!this.#sinkPaused) this.#drainToSink();
+      return;
     }
     const waiter = this.#waiter;
     if (waiter) {
@@ -177,6 +214,42 @@ class UpstreamCall implements Dispatcher.DispatchHandler, UpstreamBody {
         this.#finishCollect(false);
       }
     });
+  }
+
+  relayTo(sink: BodySink): void {
+    this.#sink = sink;
+    this.#drainToSink();
+  }
+
+  resume(): void {
+    if (!this.#sinkPaused || this.#done) return;
+    this.#sinkPaused = false;
+    this.#drainToSink();
+    if (!this.#sinkPaused && this.#controller?.paused) this.#controller.resume();
+  }
+
+  /** Queued chunks to the sink until it asks for a pause; then the end or failure, once all are out. */
+  #drainToSink(): void {
+    const sink = this.#sink as BodySink;
+    while (this.#chunks.length > 0) {
+      if (this.#done) return;
+      const chunk = this.#chunks.shift() as Buffer;
+      this.#queuedBytes -= chunk.length;
+      if (!sink.chunk(chunk)) {
+        if (this.#done) return;
+        this.#sinkPaused = true;
+        this.#controller?.pause();
+        return;
+      }
+    }
+    if (this.#done) return;
+    if (this.#error) {
+      this.#done = true;
+      sink.error(this.#error);
+    } else if (this.#ended) {
+      this.#done = true;
+      sink.end();
+    }
   }
 
   cancel(): void {

@@ -137,17 +137,18 @@ export async function proxy(req: ProxyRequest): Promise<void> {
     'cache-control': 'no-cache',
     'x-accel-buffering': 'no',
   });
-  pumpStream(res, upstreamAnswer, relay, exchange, () => {
-    // Only complete streams say how long this target takes (selection_policy: fastest).
-    if (!exchange.streamError) {
-      gateway.routing.preferences.latency.observeTotal(result.target.statsKey, performance.now() - started);
-    }
-    gateway.metrics
-      .forTarget(result.target.statsKey)
-      .observeLatency(exchange.streamError ? 'stream_error' : 'ok', (performance.now() - started) / 1000);
-  }).catch((error: unknown) => {
-    // Never an unhandled rejection: the stream is already ended by pumpStream's finally.
-    gateway.logger.error({ err: error, reqId: exchange.requestId }, 'stream relay failed');
+  relayStream(res, upstreamAnswer, relay, exchange, {
+    ended: () => {
+      // Only complete streams say how long this target takes (selection_policy: fastest).
+      if (!exchange.streamError) {
+        gateway.routing.preferences.latency.observeTotal(result.target.statsKey, performance.now() - started);
+      }
+      gateway.metrics
+        .forTarget(result.target.statsKey)
+        .observeLatency(exchange.streamError ? 'stream_error' : 'ok', (performance.now() - started) / 1000);
+    },
+    // Never thrown into undici's parser: the stream is ended, and the failure logged.
+    failed: (error) => gateway.logger.error({ err: error, reqId: exchange.requestId }, 'stream relay failed'),
   });
 }
 
@@ -175,56 +176,31 @@ function recordAttempt(
 
 /**
  * Relays an upstream SSE stream as it arrives, through the codec's relay (bytes as they are, or
- * translated event by event). Once the first byte has gone to the client there is no fallback: a
- * broken or truncated upstream ends the stream with an error event in the client's format.
+ * translated event by event): each upstream chunk is written to the client from undici's own
+ * callback, and a client that cannot keep up pauses the upstream until it drains. Once the first
+ * byte has gone to the client there is no fallback: a broken or truncated upstream ends the stream
+ * with an error event in the client's format. A client that leaves cancels the upstream at once.
  */
-async function pumpStream(
+function relayStream(
   res: ServerResponse,
   upstream: StreamSuccess,
   relay: StreamRelay,
   exchange: Exchange,
-  onEnd: () => void,
-): Promise<void> {
+  on: { ended(): void; failed(error: unknown): void },
+): void {
+  let finished = false;
   // True once the upstream side is over (complete, or failed); false when the client left first.
   let upstreamDone = false;
   // True only when the upstream ended the stream itself; in every other case it is cancelled.
   let upstreamEnded = false;
-  try {
-    const first = translate(relay, upstream.first);
-    if (first === null) {
-      upstreamDone = true;
-      await write(res, relay.fail(UNREADABLE_STREAM));
-      return;
-    }
-    if (!(await write(res, first))) return;
-    // Noted at once: a client that stops at an upstream error event may leave before the stream ends.
-    exchange.streamError ??= relay.error;
-    for (;;) {
-      let next: IteratorResult<Buffer>;
-      try {
-        next = await upstream.rest.next();
-      } catch (error) {
-        if (res.destroyed) return;
-        upstreamDone = true;
-        await write(res, relay.fail(streamFailureMessage(error)));
-        return;
-      }
-      if (next.done) {
-        upstreamDone = true;
-        upstreamEnded = true;
-        await write(res, relay.end());
-        return;
-      }
-      const out = translate(relay, next.value);
-      if (out === null) {
-        upstreamDone = true;
-        await write(res, relay.fail(UNREADABLE_STREAM));
-        return;
-      }
-      exchange.streamError ??= relay.error;
-      if (!(await write(res, out))) return;
-    }
-  } finally {
+
+  const send = (bytes: Buffer): boolean =>
+    !finished && !res.destroyed && (bytes.length === 0 || res.write(bytes));
+  const finish = () => {
+    if (finished) return;
+    finished = true;
+    res.off('close', finish);
+    res.off('drain', resume);
     // What the relay saw (an upstream error event, usage) counts even if the client left right after.
     exchange.usage = relay.usage;
     exchange.streamError ??= relay.error;
@@ -233,8 +209,62 @@ async function pumpStream(
     // left half-read would hold its connection, and the pool's shutdown, forever.
     if (!upstreamEnded) upstream.cancel();
     if (!res.destroyed) res.end();
-    onEnd();
+    on.ended();
+  };
+  const fail = (message: string) => {
+    upstreamDone = true;
+    send(relay.fail(message));
+    finish();
+  };
+  const resume = () => upstream.rest.resume();
+  /** Runs a step of the relay; whatever it throws ends the stream instead of reaching undici. */
+  const guarded = <T>(step: () => T, otherwise: T): T => {
+    try {
+      return step();
+    } catch (error) {
+      on.failed(error);
+      finish();
+      return otherwise;
+    }
+  };
+
+  // A client that leaves, before or after the end, closes the response: finish is idempotent.
+  res.on('close', finish);
+  res.on('drain', resume);
+  const first = translate(relay, upstream.first);
+  if (first === null) {
+    fail(UNREADABLE_STREAM);
+    return;
   }
+  send(first);
+  // Noted at once: a client that stops at an upstream error event may leave before the stream ends.
+  exchange.streamError ??= relay.error;
+  upstream.rest.relayTo({
+    chunk: (chunk) =>
+      guarded(() => {
+        const out = translate(relay, chunk);
+        if (out === null) {
+          fail(UNREADABLE_STREAM);
+          return false;
+        }
+        exchange.streamError ??= relay.error;
+        // False for a slow client (its drain resumes the upstream) or one that left (its close finishes).
+        return send(out);
+      }, false),
+    end: () =>
+      guarded(() => {
+        upstreamDone = true;
+        upstreamEnded = true;
+        send(relay.end());
+        finish();
+      }, undefined),
+    error: (error) =>
+      guarded(() => {
+        // The client left first, and its leaving aborted the upstream: not an upstream failure.
+        if (res.destroyed) finish();
+        else fail(streamFailureMessage(error));
+      }, undefined),
+  });
 }
 
 const UNREADABLE_STREAM = 'upstream sent a stream the gateway could not read';
@@ -246,22 +276,6 @@ function translate(relay: StreamRelay, chunk: Buffer): Buffer | null {
   } catch {
     return null;
   }
-}
-
-/** Writes a chunk, waiting for the client to drain if it is slow; false once the client is gone. */
-async function write(res: ServerResponse, chunk: Buffer): Promise<boolean> {
-  if (res.destroyed) return false;
-  if (chunk.length === 0 || res.write(chunk)) return true;
-  await new Promise<void>((resolve) => {
-    const done = () => {
-      res.off('drain', done);
-      res.off('close', done);
-      resolve();
-    };
-    res.on('drain', done);
-    res.on('close', done);
-  });
-  return !res.destroyed;
 }
 
 function streamFailureMessage(error: unknown): string {
