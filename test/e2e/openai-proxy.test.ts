@@ -312,6 +312,70 @@ describe('fallback', () => {
   });
 });
 
+describe('streaming backpressure', () => {
+  it('a client that reads slowly holds the upstream back, and gets every event in order', async () => {
+    // An upstream that writes 20 MB of events as fast as its socket takes them: more than the
+    // loopback buffers hold, so it can only finish once the client has read most of it.
+    const events = 5000;
+    const filler = 'x'.repeat(4000);
+    let upstreamFinishedAt = 0;
+    const fast = createServer((req, res) => {
+      req.resume();
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      let sent = 0;
+      const pump = () => {
+        while (sent < events) {
+          const event = { choices: [{ index: 0, delta: { content: `${sent} ${filler}` } }] };
+          sent += 1;
+          if (!res.write(`data: ${JSON.stringify(event)}\n\n`)) {
+            res.once('drain', pump);
+            return;
+          }
+        }
+        res.end('data: [DONE]\n\n', () => {
+          upstreamFinishedAt = performance.now();
+        });
+      };
+      pump();
+    });
+    await new Promise<void>((resolve) => fast.listen(0, '127.0.0.1', resolve));
+    const port = (fast.address() as AddressInfo).port;
+    const reloaded = await gw.reload(
+      config().replace(
+        'models: [gpt-4o-mini, backup-model]}',
+        `models: [gpt-4o-mini, backup-model]}
+  - {name: fast, kind: openai-compatible, base_url: "http://127.0.0.1:${port}/v1", models: [firehose]}`,
+      ),
+    );
+    expect(reloaded.ok).toBe(true);
+
+    const response = await fetch(`${gw.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        model: 'fast/firehose',
+        messages: [{ role: 'user', content: 'x' }],
+        stream: true,
+      }),
+    });
+    // The client reads nothing for a while.
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const resumedAt = performance.now();
+    const text = await response.text();
+    expect(upstreamFinishedAt).toBeGreaterThan(resumedAt);
+    const payloads = text
+      .split('\n\n')
+      .filter((block) => block.startsWith('data: '))
+      .map((block) => block.slice('data: '.length));
+    expect(payloads.at(-1)).toBe('[DONE]');
+    const numbers = payloads
+      .slice(0, -1)
+      .map((payload) => Number.parseInt(JSON.parse(payload).choices[0].delta.content, 10));
+    expect(numbers).toEqual(Array.from({ length: events }, (_, i) => i));
+    fast.close();
+  });
+});
+
 describe('bad input never reaches an upstream', () => {
   const post = (body: string, contentType = 'application/json') =>
     fetch(`${gw.url}/v1/chat/completions`, {
