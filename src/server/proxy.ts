@@ -231,6 +231,11 @@ function relayStream(
   // A client that leaves, before or after the end, closes the response: finish is idempotent.
   res.on('close', finish);
   res.on('drain', resume);
+  if (res.destroyed) {
+    // Gone already, its close perhaps emitted before anyone listened.
+    finish();
+    return;
+  }
   const first = translate(relay, upstream.first);
   if (first === null) {
     fail(UNREADABLE_STREAM);
