@@ -133,6 +133,16 @@ describe('relayTo', () => {
     expect(text.slice(-8192)).toBe(String.fromCharCode(97 + (39 % 26)).repeat(8192));
   });
 
+  it('resumes an upstream the queue paused before the relay began', async () => {
+    const head = await get('/chunks?n=40&size=8192');
+    const first = await head.body.next();
+    // A late relay: more than the high-water mark (64 KiB) queues up, and the upstream is paused.
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const relayed = relay(head, false);
+    expect(await relayed.outcome).toBe('end');
+    expect((first.value as Buffer).length + relayed.chunks.join('').length).toBe(40 * 8192);
+  });
+
   it('pauses the upstream for a sink that asks, and loses nothing when it resumes', async () => {
     const head = await get('/chunks?n=40&size=8192');
     const relayed = relay(head, true);

@@ -219,6 +219,9 @@ class UpstreamCall implements Dispatcher.DispatchHandler, UpstreamBody {
   relayTo(sink: BodySink): void {
     this.#sink = sink;
     this.#drainToSink();
+    // A queue that passed the high-water mark before the relay began paused the upstream: the
+    // sink has taken it all, so the rest may come.
+    if (!this.#sinkPaused && !this.#done && this.#controller?.paused) this.#controller.resume();
   }
 
   resume(): void {

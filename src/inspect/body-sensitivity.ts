@@ -18,8 +18,8 @@ export const PIECE_SEPARATOR = '\u0000';
  * chat request, a million in a hostile one) would otherwise pay every detector's set-up per string.
  * Plain words (`role`, `content`) can match nothing and are left out. The detectors that need a
  * digit read only the pieces that have one and are long enough to hold a match: a chat body's
- * numbers (`"temperature": 0.2`) would otherwise send every digit pattern over the whole prompt. Any value is accepted; one with no
- * text is `none`.
+ * numbers (`"temperature": 0.2`) would otherwise send every digit pattern over the whole prompt.
+ * Any value is accepted; one with no text is `none`.
  *
  * `mediaLevel` is the least level of a body holding media whose content the scan could not read
  * (an image, audio, a PDF): the operator's choice, as the scan cannot tell.

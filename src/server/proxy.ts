@@ -236,14 +236,18 @@ function relayStream(
     finish();
     return;
   }
-  const first = translate(relay, upstream.first);
-  if (first === null) {
-    fail(UNREADABLE_STREAM);
-    return;
-  }
-  send(first);
-  // Noted at once: a client that stops at an upstream error event may leave before the stream ends.
-  exchange.streamError ??= relay.error;
+  const started = guarded(() => {
+    const first = translate(relay, upstream.first);
+    if (first === null) {
+      fail(UNREADABLE_STREAM);
+      return false;
+    }
+    send(first);
+    // Noted at once: a client that stops at an upstream error event may leave before the stream ends.
+    exchange.streamError ??= relay.error;
+    return true;
+  }, false);
+  if (!started) return;
   upstream.rest.relayTo({
     chunk: (chunk) =>
       guarded(() => {
