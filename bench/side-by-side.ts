@@ -26,7 +26,9 @@
  * evenly. Under a closed loop each process's share of the machine, and so how many requests it
  * handles per event-loop turn, settles differently in every pass; at the same fixed rate both see the
  * same arrivals. The same build against itself (A/A, 6 passes) gave pass means of 0.82–1.20 under
- * the closed loop and 0.98–1.02 at 1 200 req/s, bar the first pass (0.85).
+ * the closed loop and 0.98–1.02 at 1 200 req/s, bar the first pass (0.85). Later runs were noisier:
+ * one comparison gave 1.078 and then 0.968 minutes apart (pass means 0.91–1.12), so a difference
+ * under ~5 % from one run is noise.
  */
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
