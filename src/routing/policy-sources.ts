@@ -5,6 +5,7 @@ import type { Trace } from './decision.ts';
 import type { DecideInput } from './pipeline.ts';
 import { type CompiledPolicy, compilePolicyDocument, PolicyCompileError } from './policy/compile-policy.ts';
 import { type PolicyDocument, policyDocumentSchema } from './policy/document.ts';
+import type { PolicyProviderOnError } from './policy/provider-config.ts';
 
 /**
  * Step 4's policy source (DESIGN §2): inline in the request > the external provider by
@@ -105,7 +106,7 @@ export class PolicySources {
     input: DecideInput,
     policyId: string,
     lookup: ProviderLookup,
-    onError: 'reject' | 'fallthrough',
+    onError: PolicyProviderOnError,
     trace: Trace,
   ): CompiledPolicy | null {
     const { snapshot } = input;
