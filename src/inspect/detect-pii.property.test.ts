@@ -191,4 +191,25 @@ describe('detectPii properties', () => {
     expect(detectPii('1.2.3.4').map((finding) => finding.kind)).toEqual(['ip_address']);
     expect('1.2.3.4').toHaveLength(SHORTEST_DIGIT_MATCH);
   });
+
+  it('finds the same emails when it skips to 64 characters before each "@" as a scan from the start', () => {
+    const email = DETECTORS.find((detector) => detector.kind === 'email');
+    if (!email) throw new Error('no email detector');
+    const fromStart = new RegExp(email.pattern.source, 'g');
+    // Letters, the local part's punctuation, "@", dots and spaces: nothing another detector reads.
+    const text = fc.string({ unit: fc.constantFrom(...'abcdZ.@-_%+ .@'), maxLength: 400 });
+    const withRuns = fc
+      .tuple(text, fc.array(fc.integer({ min: 0, max: 90 }), { maxLength: 4 }))
+      .map(([base, runs]) => runs.reduce((acc, n) => `${acc}${'a'.repeat(n)}@ab.cd `, base));
+    fc.assert(
+      fc.property(fc.oneof(text, withRuns), (input) => {
+        const expected = [...input.matchAll(fromStart)].map((m) => [m.index, m.index + m[0].length]);
+        const found = detectPii(input)
+          .filter((finding) => finding.kind === 'email')
+          .map((finding) => [finding.start, finding.end]);
+        expect(found).toEqual(expected);
+      }),
+      { numRuns: 2000 },
+    );
+  });
 });

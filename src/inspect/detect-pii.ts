@@ -20,7 +20,7 @@ function mayMatch(detector: Detector, text: string, digits: boolean): boolean {
  */
 function nextSpan(detector: Detector, text: string): readonly [number, number] | null {
   const pattern = detector.pattern;
-  for (let match = pattern.exec(text); match !== null; match = pattern.exec(text)) {
+  for (let match = execFrom(detector, text); match !== null; match = execFrom(detector, text)) {
     const length = detector.confirm ? detector.confirm(match[0]) : match[0].length;
     if (length > 0) {
       pattern.lastIndex = match.index + length;
@@ -29,6 +29,17 @@ function nextSpan(detector: Detector, text: string): readonly [number, number] |
     pattern.lastIndex = match.index + 1;
   }
   return null;
+}
+
+/** The pattern's next match from its `lastIndex`, skipping ahead where no match can start. */
+function execFrom(detector: Detector, text: string): RegExpExecArray | null {
+  const { pattern, requires, requiresWithin } = detector;
+  if (requires !== undefined && requiresWithin !== undefined) {
+    const next = text.indexOf(requires, pattern.lastIndex);
+    if (next === -1) return null;
+    pattern.lastIndex = Math.max(pattern.lastIndex, next - requiresWithin);
+  }
+  return pattern.exec(text);
 }
 
 function* spans(detector: Detector, text: string, digits: boolean): Generator<readonly [number, number]> {

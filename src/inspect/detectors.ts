@@ -25,6 +25,12 @@ export interface Detector {
   /** A substring every match contains; when the text lacks it the scan is skipped. */
   readonly requires?: string;
   /**
+   * How far into a match `requires` can start, at most. With it, the scan starts no earlier than
+   * that far before the next occurrence of `requires`: no match can start sooner, so the pattern
+   * need not be tried over the prose in between (an email's "@" is at most 64 characters in).
+   */
+  readonly requiresWithin?: number;
+  /**
    * Every match contains a digit. Whether a text has one is found once per text and shared by
    * all these detectors (`hasDigit`): most prompts have none, and then no digit pattern runs.
    */
@@ -43,6 +49,7 @@ function detector(
   pattern: RegExp,
   options: {
     requires?: string;
+    requiresWithin?: number;
     digits?: boolean;
     precheck?: (text: string) => boolean;
     confirm?: (candidate: string) => number;
@@ -221,7 +228,7 @@ export const DETECTORS: readonly Detector[] = [
   detector('payment_card', PAYMENT_CARD, { digits: true, confirm: confirmPaymentCard }),
   detector('iban', IBAN, { digits: true, confirm: confirmIban }),
   detector('us_ssn', US_SSN, { requires: '-', digits: true }),
-  detector('email', EMAIL, { requires: '@' }),
+  detector('email', EMAIL, { requires: '@', requiresWithin: 64 }),
   detector('phone', PHONE_INTERNATIONAL, { requires: '+', digits: true, confirm: confirmInternationalPhone }),
   detector('phone', PHONE_NANP, { digits: true }),
   detector('phone', PHONE_TRUNK, { digits: true }),
