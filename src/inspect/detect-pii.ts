@@ -110,13 +110,13 @@ export function detectPii(text: string): PiiFinding[] {
  * knows it (every piece of it must have one), or else all of `text` when it has a digit.
  */
 export function highestRankAbove(text: string, floor: number, digitText?: string): number {
-  let digits: string | undefined = digitText;
+  let withDigits = digitText;
   for (const detector of DETECTORS) {
     const rank = sensitivityRank(detector.level);
     if (rank <= floor) break;
     if (detector.digits) {
-      digits ??= hasDigit(text) ? text : '';
-      if (matchesAnywhere(detector, digits, digits.length > 0)) return rank;
+      withDigits ??= hasDigit(text) ? text : '';
+      if (matchesAnywhere(detector, withDigits, withDigits.length > 0)) return rank;
     } else if (matchesAnywhere(detector, text, false)) return rank;
   }
   return floor;

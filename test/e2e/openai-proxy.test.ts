@@ -1,4 +1,4 @@
-import { createServer } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -25,6 +25,20 @@ models:
 routing:
   default: primary/gpt-4o-mini
 `;
+}
+
+/** Serves `server` on a loopback port and reloads the gateway with it as provider `name` of `model`. */
+async function addProvider(server: Server, name: string, model: string): Promise<void> {
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as AddressInfo).port;
+  const result = await gw.reload(
+    config().replace(
+      'models: [gpt-4o-mini, backup-model]}',
+      `models: [gpt-4o-mini, backup-model]}
+  - {name: ${name}, kind: openai-compatible, base_url: "http://127.0.0.1:${port}/v1", models: [${model}]}`,
+    ),
+  );
+  expect(result.ok).toBe(true);
 }
 
 beforeAll(async () => {
@@ -282,16 +296,7 @@ describe('fallback', () => {
       });
       req.resume();
     });
-    await new Promise<void>((resolve) => endless.listen(0, '127.0.0.1', resolve));
-    const port = (endless.address() as AddressInfo).port;
-    const result = await gw.reload(
-      config().replace(
-        'models: [gpt-4o-mini, backup-model]}',
-        `models: [gpt-4o-mini, backup-model]}
-  - {name: endless, kind: openai-compatible, base_url: "http://127.0.0.1:${port}/v1", models: [forever]}`,
-      ),
-    );
-    expect(result.ok).toBe(true);
+    await addProvider(endless, 'endless', 'forever');
     const controller = new AbortController();
     const stream = await client.chat.completions.create(
       { model: 'endless/forever', messages: [{ role: 'user', content: 'x' }], stream: true },
@@ -338,16 +343,7 @@ describe('streaming backpressure', () => {
       };
       pump();
     });
-    await new Promise<void>((resolve) => fast.listen(0, '127.0.0.1', resolve));
-    const port = (fast.address() as AddressInfo).port;
-    const reloaded = await gw.reload(
-      config().replace(
-        'models: [gpt-4o-mini, backup-model]}',
-        `models: [gpt-4o-mini, backup-model]}
-  - {name: fast, kind: openai-compatible, base_url: "http://127.0.0.1:${port}/v1", models: [firehose]}`,
-      ),
-    );
-    expect(reloaded.ok).toBe(true);
+    await addProvider(fast, 'fast', 'firehose');
 
     const response = await fetch(`${gw.url}/v1/chat/completions`, {
       method: 'POST',
