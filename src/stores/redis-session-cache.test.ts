@@ -48,6 +48,16 @@ describe('RedisSessionCache', () => {
     await cache.close();
   });
 
+  it('writes a pin at once, ahead of anything the gateway does next (its answer, a close)', async () => {
+    const cache = open();
+    await cache.get('acme:warm-up');
+    const pinned = cache.set('acme:conv-now', ['cloud/gpt-4o'], 60);
+    // Closing right away sends QUIT: a pin written a turn later than asked would come after it.
+    await cache.close();
+    await pinned.catch(() => undefined);
+    expect(await raw.get(`${prefix}:acme:conv-now`)).toBe('["cloud/gpt-4o"]');
+  });
+
   it('keeps stores with different prefixes apart', async () => {
     const a = open(prefix);
     const b = open(otherPrefix);

@@ -75,9 +75,17 @@ export class RedisSessionCache implements SessionCache {
     return raw === null ? undefined : parseTargets(raw);
   }
 
-  async set(key: string, targets: readonly string[], ttlSeconds: number): Promise<void> {
-    await this.#connected();
-    await this.#client.set(this.#key(key), JSON.stringify(targets), 'EX', ttlSeconds);
+  /**
+   * Once connected, the command is written at once, not a microtask later: the gateway pins a
+   * session just before its answer goes out, and the client's next turn may reach another replica
+   * as soon as it has that answer. Written after the answer, the pin could arrive after that
+   * replica's read (the workers test caught one such turn going to the wrong target).
+   */
+  set(key: string, targets: readonly string[], ttlSeconds: number): Promise<void> {
+    const write = async () => {
+      await this.#client.set(this.#key(key), JSON.stringify(targets), 'EX', ttlSeconds);
+    };
+    return this.#firstConnection === null ? write() : this.#connected().then(write);
   }
 
   async close(): Promise<void> {
